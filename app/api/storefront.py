@@ -1,0 +1,201 @@
+"""The shopper API: called by a storefront with the shopper's own Saleor access token."""
+
+from __future__ import annotations
+
+import base64
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field, model_validator
+
+from app.api.deps import GatewayDep, ShopperDep
+from app.db import SessionDep, utcnow
+from app.earning import service as earning
+from app.earning.calculation import LineInput
+from app.errors import BadRequest
+from app.ledger import service as ledger
+from app.ledger.describe import describe
+from app.members import service as members
+from app.members.schemas import (
+    ConsentIn,
+    EntryOut,
+    HistoryOut,
+    MemberOut,
+    MeOut,
+    NextAvailableOut,
+    PointsOut,
+)
+
+router = APIRouter(prefix="/api/storefront", tags=["storefront"])
+
+AUTH_ERRORS: dict[int | str, dict[str, str]] = {
+    401: {"description": "missing, expired or foreign shopper token, or unknown store"},
+}
+
+
+async def _me(session: SessionDep, shopper: ShopperDep) -> MeOut:
+    member = await members.shopper_member(
+        session, shopper.installation, saleor_user_id=shopper.user_id, email=shopper.email
+    )
+    summary = await members.summary(session, shopper.installation, member)
+    b = summary.balances
+    return MeOut(
+        member=MemberOut(
+            id=member.id,
+            email=member.email,
+            enrolled=member.is_enrolled,
+            joined_at=member.joined_at,
+            enrolled_at=member.enrolled_at,
+            consent_at=member.consent_at,
+        ),
+        points=PointsOut(
+            available=b.available,
+            pending=b.pending,
+            held=b.held,
+            lifetime_earned=b.earned_lifetime,
+            lifetime_redeemed=b.redeemed_lifetime,
+        ),
+        next_available=[NextAvailableOut(points=p, available_at=at) for p, at in summary.next_available],
+        tier=None,
+        enrolment=summary.enrolment,
+    )
+
+
+@router.get("/me", response_model=MeOut, responses=AUTH_ERRORS, summary="The shopper's points")
+async def me(session: SessionDep, shopper: ShopperDep) -> MeOut:
+    return await _me(session, shopper)
+
+
+@router.post("/me/consent", response_model=MeOut, responses=AUTH_ERRORS, summary="Join or leave the program")
+async def consent(session: SessionDep, shopper: ShopperDep, body: ConsentIn) -> MeOut:
+    member = await members.shopper_member(
+        session, shopper.installation, saleor_user_id=shopper.user_id, email=shopper.email
+    )
+    await members.set_consent(session, shopper.installation, member, body.consent)
+    return await _me(session, shopper)
+
+
+def _encode_cursor(entry_id: int) -> str:
+    return base64.urlsafe_b64encode(f"e:{entry_id}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, value = raw.split(":", 1)
+        if prefix != "e":
+            raise ValueError(prefix)
+        return int(value)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest("the cursor is not one this API gave out") from exc
+
+
+@router.get("/me/history", response_model=HistoryOut, responses=AUTH_ERRORS, summary="Points history")
+async def history(
+    session: SessionDep,
+    shopper: ShopperDep,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> HistoryOut:
+    member = await members.shopper_member(
+        session, shopper.installation, saleor_user_id=shopper.user_id, email=shopper.email
+    )
+    before = _decode_cursor(cursor) if cursor else None
+    entries = await ledger.history_page(session, member, before_id=before, limit=limit + 1)
+    page = entries[:limit]
+    now = utcnow()
+    return HistoryOut(
+        entries=[
+            EntryOut(
+                id=e.id,
+                kind=e.kind,
+                points=e.points,
+                status="pending" if e.available_at > now else "available",
+                created_at=e.created_at,
+                available_at=e.available_at,
+                description=describe(e),
+                explanation=e.explanation,
+            )
+            for e in page
+        ],
+        next_cursor=_encode_cursor(page[-1].id) if len(entries) > limit else None,
+    )
+
+
+class PreviewLine(BaseModel):
+    amount: Decimal = Field(ge=0, description="line total after discounts, in the channel's currency")
+    product_id: str | None = None
+    category: str | None = Field(default=None, description="category id or slug")
+    collections: list[str] = Field(default_factory=list, description="collection ids or slugs")
+
+
+class PreviewIn(BaseModel):
+    checkout_id: str | None = None
+    channel: str | None = None
+    currency: str | None = Field(default=None, min_length=3, max_length=3)
+    lines: list[PreviewLine] = Field(default_factory=list, max_length=500)
+    shipping_amount: Decimal = Field(default=Decimal(0), ge=0)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> PreviewIn:
+        if self.checkout_id is None and (not self.channel or not self.currency):
+            raise ValueError("give either checkout_id, or channel, currency and lines")
+        return self
+
+
+class PreviewOut(BaseModel):
+    points: int
+    bonus_points: int
+    total_points: int
+    eligible_amount: Decimal
+    currency: str
+    explanation: dict[str, object]
+
+
+@router.post(
+    "/preview",
+    response_model=PreviewOut,
+    responses={**AUTH_ERRORS, 403: {"description": "the checkout belongs to someone else"}},
+    summary="Points a set of lines or a checkout would earn",
+)
+async def preview(
+    session: SessionDep, shopper: ShopperDep, gateway: GatewayDep, body: PreviewIn
+) -> PreviewOut:
+    if body.checkout_id is not None:
+        currency, result = await earning.preview_checkout(
+            session,
+            gateway,
+            shopper.installation,
+            saleor_user_id=shopper.user_id,
+            checkout_id=body.checkout_id,
+        )
+    else:
+        assert body.channel is not None and body.currency is not None
+        currency = body.currency.upper()
+        lines = [
+            LineInput(
+                line_id=str(index),
+                amount=line.amount,
+                product_id=line.product_id,
+                category_ids=(line.category,) if line.category else (),
+                collection_ids=tuple(line.collections),
+            )
+            for index, line in enumerate(body.lines)
+        ]
+        result = await earning.preview(
+            session,
+            shopper.installation,
+            channel_slug=body.channel,
+            currency=currency,
+            lines=lines,
+            shipping_amount=body.shipping_amount,
+        )
+    return PreviewOut(
+        points=result.points,
+        bonus_points=result.bonus_points,
+        total_points=result.total,
+        eligible_amount=result.eligible_amount,
+        currency=currency,
+        explanation=result.explanation,
+    )

@@ -1,0 +1,1 @@
+"""Installations: one per Saleor store that installed Lojal. Every tenant row hangs off one."""

@@ -1,0 +1,1 @@
+"""Background work: the outbox worker (calls to Saleor that must survive a crash) and scheduled jobs."""

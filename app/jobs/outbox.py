@@ -1,0 +1,192 @@
+"""The outbox: calls to Saleor written with the change that needs them, sent after commit by the worker.
+
+A Saleor outage therefore never fails or slows a webhook or a storefront request; the worker retries
+with backoff. Messages are claimed with a short lease (not a lock held across the HTTP call), so any
+number of workers cooperate and a crashed worker's message is picked up when its lease ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import Database, dialect_insert, utcnow
+from app.installations.models import Installation
+from app.jobs.models import OutboxMessage
+from app.ledger.balances import effective_balances
+from app.members.models import Member
+from app.metrics import OUTBOX_SENT
+from app.saleor.gateway import AppUninstalled, SaleorGateway
+
+log = structlog.get_logger(__name__)
+
+MEMBER_METADATA = "member_metadata"
+LEASE = timedelta(seconds=60)
+PENDING_WHERE = sa.text("sent_at IS NULL AND failed_at IS NULL")
+METADATA_POINTS_KEY = "loyalty.points"
+METADATA_TIER_KEY = "loyalty.tier"
+
+
+async def enqueue(
+    session: AsyncSession, installation_id: int, *, kind: str, dedupe_key: str, payload: dict[str, Any]
+) -> None:
+    """Queue a message unless an unsent one with the same key is already waiting."""
+    insert = dialect_insert(session)
+    statement = (
+        insert(OutboxMessage)
+        .values(
+            installation_id=installation_id,
+            kind=kind,
+            dedupe_key=dedupe_key,
+            payload=payload,
+            attempts=0,
+            next_attempt_at=utcnow(),
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["installation_id", "dedupe_key"], index_where=PENDING_WHERE)
+    )
+    await session.execute(statement)
+
+
+async def enqueue_member_sync_ids(session: AsyncSession, installation_id: int, member_id: int) -> None:
+    await enqueue(
+        session,
+        installation_id,
+        kind=MEMBER_METADATA,
+        dedupe_key=f"member:{member_id}",
+        payload={"member_id": member_id},
+    )
+
+
+async def enqueue_member_sync(session: AsyncSession, member: Member) -> None:
+    # Guests have no Saleor customer to write to; erased members must not be written back.
+    if member.saleor_user_id is None or member.anonymised_at is not None:
+        return
+    await enqueue_member_sync_ids(session, member.installation_id, member.id)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    installation_id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+async def _claim(database: Database, now: datetime, limit: int) -> list[Claimed]:
+    async with database.transaction() as session:
+        rows = list(
+            (
+                await session.execute(
+                    sa.select(OutboxMessage)
+                    .where(
+                        OutboxMessage.sent_at.is_(None),
+                        OutboxMessage.failed_at.is_(None),
+                        OutboxMessage.next_attempt_at <= now,
+                    )
+                    .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                )
+            ).scalars()
+        )
+        for row in rows:
+            row.attempts += 1
+            row.next_attempt_at = now + LEASE
+        return [Claimed(r.id, r.installation_id, r.kind, dict(r.payload), r.attempts) for r in rows]
+
+
+async def _member_metadata(
+    database: Database, gateway: SaleorGateway, message: Claimed, now: datetime
+) -> None:
+    async with database.transaction() as session:
+        installation = await session.get(Installation, message.installation_id)
+        member = await session.get(Member, int(message.payload["member_id"]))
+        if installation is None or member is None or member.installation_id != installation.id:
+            raise PermanentFailure("member or installation no longer exists")
+        if member.saleor_user_id is None or member.anonymised_at is not None:
+            raise PermanentFailure("member has no Saleor customer to write to")
+        balances = await effective_balances(session, member, now)
+        user_id = member.saleor_user_id
+        client = gateway.client_for(installation)
+        tier = ""
+    data = await client.execute(
+        "update_metadata",
+        {
+            "id": user_id,
+            "input": [
+                {"key": METADATA_POINTS_KEY, "value": str(balances.available)},
+                {"key": METADATA_TIER_KEY, "value": tier},
+            ],
+        },
+    )
+    errors = (data.get("updateMetadata") or {}).get("errors") or []
+    if errors:
+        raise PermanentFailure("Saleor refused the metadata write: " + ", ".join(e["code"] for e in errors))
+
+
+class PermanentFailure(Exception):
+    """Retrying cannot help (customer gone, app uninstalled)."""
+
+
+HANDLERS = {MEMBER_METADATA: _member_metadata}
+
+
+@dataclass
+class DrainResult:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(3600, 5 * 2 ** (attempts - 1)))
+
+
+async def drain_once(
+    database: Database, gateway: SaleorGateway, *, limit: int = 50, max_attempts: int = 10
+) -> DrainResult:
+    now = utcnow()
+    result = DrainResult()
+    for message in await _claim(database, now, limit):
+        handler = HANDLERS.get(message.kind)
+        outcome = "sent"
+        error: str | None = None
+        try:
+            if handler is None:
+                raise PermanentFailure(f"unknown outbox message kind {message.kind}")
+            await handler(database, gateway, message, now)
+        except (PermanentFailure, AppUninstalled) as exc:
+            outcome, error = "failed", str(exc)
+        except Exception as exc:  # every other failure (Saleor down, timeouts) is worth a retry
+            outcome = "failed" if message.attempts >= max_attempts else "retry"
+            error = f"{type(exc).__name__}: {exc}"[:500]
+        async with database.transaction() as session:
+            row = await session.get(OutboxMessage, message.id)
+            if row is None:
+                continue
+            finished = utcnow()
+            if outcome == "sent":
+                row.sent_at = finished
+                row.last_error = None
+                result.sent += 1
+            elif outcome == "failed":
+                row.failed_at = finished
+                row.last_error = error
+                result.failed += 1
+            else:
+                row.next_attempt_at = finished + _backoff(message.attempts)
+                row.last_error = error
+                result.retried += 1
+        OUTBOX_SENT.labels(message.kind, outcome).inc()
+        if outcome != "sent":
+            log.warning(
+                "outbox_message_not_sent", id=message.id, kind=message.kind, outcome=outcome, error=error
+            )
+    return result

@@ -1,0 +1,148 @@
+"""Running jobs: the outbox worker loop, scheduled jobs with progress, and the ledger doctor."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import sqlalchemy as sa
+import structlog
+
+from app.db import Database
+from app.earning.models import Order
+from app.jobs import outbox
+from app.ledger import service as ledger
+from app.logging import configure_logging
+from app.saleor.gateway import SaleorGateway
+from app.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+Progress = Callable[[str], Callable[[int], None]]
+
+
+async def mature_points(database: Database, *, progress: Callable[[int], None] | None = None) -> int:
+    """Make every pending point whose hold ended available, batch by batch (each its own transaction)."""
+    total = 0
+    while True:
+        async with database.transaction() as session:
+            ids = await ledger.mature_due_members(session)
+        if not ids:
+            return total
+        total += len(ids)
+        if progress is not None:
+            progress(len(ids))
+
+
+async def scheduled_jobs(database: Database, *, progress: Progress | None = None) -> dict[str, int]:
+    return {
+        "members_matured": await mature_points(
+            database, progress=progress("maturing pending points, members done") if progress else None
+        ),
+    }
+
+
+async def run_scheduled_jobs(settings: Settings, *, progress: Progress | None = None) -> dict[str, int]:
+    configure_logging(settings.log_level, json=settings.log_json)
+    database = Database(settings.database_url)
+    try:
+        return await scheduled_jobs(database, progress=progress)
+    finally:
+        await database.dispose()
+
+
+async def worker_loop(
+    database: Database,
+    gateway: SaleorGateway,
+    *,
+    once: bool = False,
+    jobs_every_seconds: float = 300.0,
+    idle_seconds: float = 2.0,
+    progress: Progress | None = None,
+) -> None:
+    loop = asyncio.get_running_loop()
+    next_jobs = loop.time()
+    while True:
+        try:
+            if loop.time() >= next_jobs:
+                report = await scheduled_jobs(database, progress=progress)
+                log.info("scheduled_jobs_done", **report)
+                next_jobs = loop.time() + jobs_every_seconds
+            result = await outbox.drain_once(
+                database, gateway, max_attempts=gateway.settings.outbox_max_attempts
+            )
+            if result.sent or result.failed or result.retried:
+                log.info("outbox_drained", sent=result.sent, retried=result.retried, failed=result.failed)
+        except Exception:
+            # The worker must outlive a database blip; the next round retries.
+            log.exception("worker_round_failed")
+            result = None
+        if once:
+            return
+        if result is None or not (result.sent or result.failed or result.retried):
+            await asyncio.sleep(idle_seconds)
+
+
+async def run_worker(
+    settings: Settings,
+    *,
+    once: bool = False,
+    jobs_every_seconds: float = 300.0,
+    progress: Progress | None = None,
+) -> None:
+    configure_logging(settings.log_level, json=settings.log_json)
+    database = Database(settings.database_url)
+    try:
+        await worker_loop(
+            database,
+            SaleorGateway(settings),
+            once=once,
+            jobs_every_seconds=jobs_every_seconds,
+            progress=progress,
+        )
+    finally:
+        await database.dispose()
+
+
+async def find_problems(
+    database: Database, *, installation_id: int | None = None, progress: Progress | None = None
+) -> list[str]:
+    """Each cached balance that differs from its ledger; each order that reversed more than it earned."""
+    problems: list[str] = []
+    async with database.transaction() as session:
+        drifts = await ledger.find_drift(
+            session,
+            installation_id=installation_id,
+            progress=progress("members checked") if progress else None,
+        )
+        problems += [
+            f"installation {d.installation_id} member {d.member_id}: "
+            f"{d.field} cached {d.cached}, ledger {d.ledger}"
+            for d in drifts
+        ]
+        query = sa.select(
+            Order.installation_id,
+            Order.saleor_order_id,
+            Order.points_reversed,
+            Order.points_earned,
+            Order.points_bonus,
+        ).where(Order.points_reversed > Order.points_earned + Order.points_bonus)
+        if installation_id is not None:
+            query = query.where(Order.installation_id == installation_id)
+        for row in (await session.execute(query)).all():
+            problems.append(
+                f"installation {row.installation_id} order {row.saleor_order_id}: "
+                f"reversed {row.points_reversed} of {row.points_earned + row.points_bonus} earned"
+            )
+    return problems
+
+
+async def run_doctor(
+    settings: Settings, *, installation_id: int | None = None, progress: Progress | None = None
+) -> list[str]:
+    configure_logging(settings.log_level, json=settings.log_json)
+    database = Database(settings.database_url)
+    try:
+        return await find_problems(database, installation_id=installation_id, progress=progress)
+    finally:
+        await database.dispose()

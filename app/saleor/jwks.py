@@ -1,0 +1,162 @@
+"""The gate: proves who is speaking (webhook JWS, dashboard token, shopper token) for an installation.
+
+Keys come from the installation's stored JWKS. When a key is unknown or a signature fails, the JWKS is
+fetched again once (at most once per `jwks_refetch_interval_seconds` per installation), so a Saleor
+that rotated its key keeps working while a flood of forged requests cannot make us hammer Saleor.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import jwt
+import structlog
+from jwt.algorithms import RSAAlgorithm
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import utcnow
+from app.errors import SaleorUnavailable, Unauthorized
+from app.installations.models import Installation
+from app.saleor.gateway import SaleorGateway
+
+log = structlog.get_logger(__name__)
+
+ALGORITHMS = ["RS256"]
+CLOCK_SKEW_SECONDS = 10
+
+
+class InvalidSignature(Unauthorized):
+    error = "invalid_signature"
+
+
+class InvalidToken(Unauthorized):
+    error = "invalid_token"
+
+
+class _KeyProblem(Exception):
+    """Internal: the stored JWKS could not verify; a refetch may help."""
+
+
+def _public_key(jwks: dict[str, Any], kid: str | None) -> Any:
+    for key in jwks.get("keys", []):
+        if isinstance(key, dict) and key.get("kid") == kid and key.get("kty") == "RSA":
+            return RSAAlgorithm.from_jwk(json.dumps(key))
+    raise _KeyProblem(f"no key with kid {kid!r}")
+
+
+class JwksVerifier:
+    def __init__(self, gateway: SaleorGateway) -> None:
+        self.gateway = gateway
+        self._last_refetch: dict[int, float] = {}
+
+    async def _refetch(self, session: AsyncSession, installation: Installation) -> bool:
+        """Fetch the JWKS again if the rate limit allows; True when it changed and was stored."""
+        now = time.monotonic()
+        last = self._last_refetch.get(installation.id)
+        if last is not None and now - last < self.gateway.settings.jwks_refetch_interval_seconds:
+            return False
+        self._last_refetch[installation.id] = now
+        try:
+            jwks = await self.gateway.fetch_jwks(installation.saleor_api_url)
+        except SaleorUnavailable as exc:
+            log.warning("jwks_refetch_failed", installation_id=installation.id, reason=str(exc))
+            return False
+        if jwks == installation.jwks:
+            return False
+        installation.jwks = jwks
+        installation.jwks_fetched_at = utcnow()
+        await session.flush()
+        log.info("jwks_refetched", installation_id=installation.id)
+        return True
+
+    async def verify_webhook(
+        self, session: AsyncSession, installation: Installation, signature: str | None, raw_body: bytes
+    ) -> None:
+        """Verify Saleor's detached, unencoded-payload JWS (RFC 7797) over the exact raw body."""
+        if not signature:
+            raise InvalidSignature("the saleor-signature header is missing")
+        parts = signature.split(".")
+        if len(parts) != 3 or parts[1] != "":
+            # Legacy HMAC signatures only exist for webhooks with a secretKey; Lojal never sets one.
+            raise InvalidSignature("saleor-signature is not a detached JWS")
+        try:
+            header = jwt.get_unverified_header(signature)
+        except jwt.PyJWTError as exc:
+            raise InvalidSignature("saleor-signature has an unreadable header") from exc
+        if header.get("alg") not in ALGORITHMS:
+            raise InvalidSignature("saleor-signature must be RS256")
+
+        def check(jwks: dict[str, Any]) -> None:
+            key = _public_key(jwks, header.get("kid"))
+            try:
+                jwt.api_jws.PyJWS().decode_complete(
+                    signature, key=key, algorithms=ALGORITHMS, detached_payload=raw_body
+                )
+            except jwt.PyJWTError as exc:
+                raise _KeyProblem(str(exc)) from exc
+
+        try:
+            check(installation.jwks)
+            return
+        except _KeyProblem:
+            pass
+        if await self._refetch(session, installation):
+            try:
+                check(installation.jwks)
+                return
+            except _KeyProblem:
+                pass
+        raise InvalidSignature("the webhook signature does not verify against Saleor's keys")
+
+    async def decode_token(
+        self,
+        session: AsyncSession,
+        installation: Installation,
+        token: str,
+        *,
+        audience: str | None = None,
+    ) -> dict[str, Any]:
+        """Verify a Saleor-issued JWT (RS256, our store as issuer, not expired) and return its claims."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise InvalidToken("the token is not a JWT") from exc
+        if header.get("alg") not in ALGORITHMS:
+            raise InvalidToken("the token must be signed with RS256")
+
+        def decode(jwks: dict[str, Any]) -> dict[str, Any]:
+            key = _public_key(jwks, header.get("kid"))
+            try:
+                claims: dict[str, Any] = jwt.decode(
+                    token,
+                    key=key,
+                    algorithms=ALGORITHMS,
+                    issuer=installation.saleor_api_url,
+                    audience=audience,
+                    leeway=CLOCK_SKEW_SECONDS,
+                    options={"require": ["exp", "iss"], "verify_aud": audience is not None},
+                )
+            except jwt.InvalidSignatureError as exc:
+                raise _KeyProblem(str(exc)) from exc
+            except jwt.ExpiredSignatureError as exc:
+                raise InvalidToken("the token has expired") from exc
+            except jwt.InvalidIssuerError as exc:
+                raise InvalidToken("the token was issued by another Saleor") from exc
+            except jwt.InvalidAudienceError as exc:
+                raise InvalidToken("the token was issued for another audience") from exc
+            except jwt.PyJWTError as exc:
+                raise InvalidToken(f"the token is not valid: {exc}") from exc
+            return claims
+
+        try:
+            return decode(installation.jwks)
+        except _KeyProblem:
+            pass
+        if await self._refetch(session, installation):
+            try:
+                return decode(installation.jwks)
+            except _KeyProblem:
+                pass
+        raise InvalidToken("the token's signature does not verify against Saleor's keys")

@@ -1,0 +1,1 @@
+"""Saleor webhook receivers and the subscription queries they are registered with."""

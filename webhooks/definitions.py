@@ -1,0 +1,52 @@
+"""The webhooks Lojal subscribes to: one definition per event, shared by the manifest and the routes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from webhooks.documents import subscription_query
+
+
+@dataclass(frozen=True)
+class WebhookDefinition:
+    event: str  # Saleor's WebhookEventTypeAsyncEnum name, e.g. ORDER_FULLY_PAID
+
+    @property
+    def stem(self) -> str:
+        return self.event.lower()
+
+    @property
+    def name(self) -> str:
+        """Kebab-case name used for the route and the webhook's name in Saleor."""
+        return self.stem.replace("_", "-")
+
+    @property
+    def path(self) -> str:
+        return f"/api/webhooks/{self.name}"
+
+    @property
+    def query(self) -> str:
+        return subscription_query(self.stem)
+
+    def manifest_entry(self, app_url: str) -> dict[str, object]:
+        return {
+            "name": f"lojal-{self.name}",
+            "asyncEvents": [self.event],
+            "query": self.query,
+            "targetUrl": app_url + self.path,
+            "isActive": True,
+        }
+
+
+WEBHOOKS: tuple[WebhookDefinition, ...] = (
+    WebhookDefinition("ORDER_CREATED"),
+    WebhookDefinition("ORDER_FULLY_PAID"),
+    WebhookDefinition("ORDER_FULFILLED"),
+    WebhookDefinition("ORDER_REFUNDED"),
+    WebhookDefinition("ORDER_FULLY_REFUNDED"),
+    WebhookDefinition("ORDER_CANCELLED"),
+    WebhookDefinition("CUSTOMER_CREATED"),
+    WebhookDefinition("CUSTOMER_DELETED"),
+    WebhookDefinition("ACCOUNT_DELETED"),
+    WebhookDefinition("APP_DELETED"),
+)
