@@ -45,11 +45,15 @@ def is_postgres(database_url: str) -> bool:
     return database_url.startswith("postgresql")
 
 
+def _remove_sqlite_files(url: str) -> None:
+    path = Path(url.split(":///", 1)[1])
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
 async def _reset_schema(url: str) -> None:
     if url.startswith("sqlite"):
-        path = Path(url.split(":///", 1)[1])
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
+        _remove_sqlite_files(url)
         return
     database = Database(url)
     async with database.engine.begin() as connection:
@@ -109,7 +113,9 @@ def network() -> FakeNetwork:
 def saleor(network: FakeNetwork) -> Iterator[FakeSaleor]:
     fake = network.add(FakeSaleor(host="shop-a.saleor.test", app_id="QXBwOjE=", key_slot=0))
     yield fake
-    assert fake.invalid_documents == [], f"Lojal sent documents Saleor's schema rejects: {fake.invalid_documents}"
+    assert fake.invalid_documents == [], (
+        f"Lojal sent documents Saleor's schema rejects: {fake.invalid_documents}"
+    )
 
 
 @pytest.fixture

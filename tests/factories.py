@@ -7,6 +7,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import utcnow
+from app.installations.crypto import TokenCipher
+from app.installations.models import Installation
 from tests.fake_saleor import FakeSaleor
 
 JANE_ID = "VXNlcjo0Ng=="
@@ -21,8 +26,12 @@ def money(amount: Decimal | int | str, currency: str) -> dict[str, Any]:
 def taxed(amount: Decimal | int | str, currency: str, tax: Decimal | int | str = 0) -> dict[str, Any]:
     net = Decimal(str(amount))
     gross = net + Decimal(str(tax))
-    return {"gross": money(gross, currency), "net": money(net, currency), "tax": money(tax, currency),
-            "currency": currency}
+    return {
+        "gross": money(gross, currency),
+        "net": money(net, currency),
+        "tax": money(tax, currency),
+        "currency": currency,
+    }
 
 
 @dataclass
@@ -125,3 +134,25 @@ def customer_body(
             "metadata": [{"key": k, "value": v} for k, v in (metadata or {}).items()],
         },
     }
+
+
+async def create_installation(
+    session: AsyncSession,
+    *,
+    saleor_api_url: str,
+    app_id: str,
+    jwks: dict[str, Any],
+    token: str = "test-app-token",
+    secret_key: str,
+) -> Installation:
+    installation = Installation(
+        saleor_api_url=saleor_api_url,
+        app_id=app_id,
+        token_encrypted=TokenCipher(secret_key).encrypt(token),
+        jwks=jwks,
+        jwks_fetched_at=utcnow(),
+        is_active=True,
+    )
+    session.add(installation)
+    await session.flush()
+    return installation

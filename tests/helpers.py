@@ -32,15 +32,21 @@ async def deliver(
 ) -> httpx.Response:
     body, sent_headers = saleor.delivery(event, payload, signature=signature)
     sent_headers.update(headers or {})
-    return await client.post(f"/api/webhooks/{event.lower().replace('_', '-')}", content=body, headers=sent_headers)
+    return await client.post(
+        f"/api/webhooks/{event.lower().replace('_', '-')}", content=body, headers=sent_headers
+    )
 
 
 def staff_headers(saleor: FakeSaleor, **token_kwargs: Any) -> dict[str, str]:
     return {"authorization-bearer": saleor.dashboard_token(**token_kwargs), "saleor-api-url": saleor.api_url}
 
 
-def shopper_headers(saleor: FakeSaleor, user_id: str = "VXNlcjo0Ng==", email: str = "jane.loyal@example.com",
-                    **token_kwargs: Any) -> dict[str, str]:
+def shopper_headers(
+    saleor: FakeSaleor,
+    user_id: str = "VXNlcjo0Ng==",
+    email: str = "jane.loyal@example.com",
+    **token_kwargs: Any,
+) -> dict[str, str]:
     return {
         "authorization": f"Bearer {saleor.shopper_token(user_id, email, **token_kwargs)}",
         "saleor-api-url": saleor.api_url,

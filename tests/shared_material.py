@@ -38,7 +38,9 @@ def deliveries_dir() -> Path | None:
 def require_schema() -> Path:
     path = schema_path()
     if path is None:
-        pytest.skip("Saleor's schema.graphql is not here (../shared/saleor/); CI has it, set LOJAL_SHARED_DIR")
+        pytest.skip(
+            "Saleor's schema.graphql is not here (../shared/saleor/); CI has it, set LOJAL_SHARED_DIR"
+        )
     return path
 
 

@@ -161,10 +161,13 @@ def reversal_target(
         return ReversalTarget(points_earned + points_bonus, ONE, points_bonus > 0)
     if amount_refunded <= ZERO:
         return ReversalTarget(0, ZERO, False)
-    ratio = ONE if order_total <= ZERO else min(ONE, amount_refunded / order_total)
-    base = points_earned if ratio >= ONE else int((points_earned * ratio).to_integral_value(ROUND_FLOOR))
-    kept_spend = eligible_amount * (ONE - ratio)
-    bonus_back = points_bonus > 0 and (
-        ratio >= ONE or (bonus_threshold_amount is not None and kept_spend < bonus_threshold_amount)
-    )
+    if order_total <= ZERO or amount_refunded >= order_total:
+        return ReversalTarget(points_earned + points_bonus, ONE, points_bonus > 0)
+    # Multiply before dividing: points x refunded / total is exact whenever the share is whole
+    # (74 points, 10.00 of 74.00 refunded → 10), where a rounded ratio would give 9.999… → 9.
+    base = int((Decimal(points_earned) * amount_refunded / order_total).to_integral_value(ROUND_FLOOR))
+    kept_spend = eligible_amount - eligible_amount * amount_refunded / order_total
+    threshold = bonus_threshold_amount
+    bonus_back = points_bonus > 0 and threshold is not None and kept_spend < threshold
+    ratio = amount_refunded / order_total
     return ReversalTarget(base + (points_bonus if bonus_back else 0), ratio, bonus_back)

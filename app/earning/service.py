@@ -212,6 +212,7 @@ async def _earn(
                 explanation=explanation
                 if kind is EntryKind.EARN
                 else {"order": order.number, **explanation["bonus"]},
+                now=now,
             )
     log.info("order_earned", order_id=row.id, points=earning.points, bonus=earning.bonus_points)
 
@@ -270,6 +271,7 @@ async def _converge_reversal(
             # shopper can spend today.
             available_at=row.points_available_at if still_pending else now,
             explanation=explanation,
+            now=now,
         )
     row.points_reversed += reverse
     row.points_reversal_forgiven += forgiven

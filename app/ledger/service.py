@@ -72,6 +72,7 @@ async def post_entry(
     available_at: datetime | None = None,
     explanation: dict[str, Any] | None = None,
     actor: str | None = None,
+    now: datetime | None = None,
 ) -> Posted:
     """Append one entry and update the member's caches in the same transaction.
 
@@ -95,7 +96,7 @@ async def post_entry(
             )
         return Posted(existing, created=False)
 
-    now = utcnow()
+    now = now or utcnow()
     await mature_member(session, member, now)
     entry = LedgerEntry(
         installation_id=member.installation_id,

@@ -30,10 +30,21 @@ class TestManifest:
         for key in ("dataPrivacyUrl", "homepageUrl", "supportUrl"):
             assert manifest[key].startswith("http://lojal.test")
         assert manifest["brand"]["logo"]["default"].endswith(".png")
-        assert set(manifest["permissions"]) == {"MANAGE_ORDERS", "MANAGE_USERS", "MANAGE_DISCOUNTS", "MANAGE_CHECKOUTS"}
+        assert set(manifest["permissions"]) == {
+            "MANAGE_ORDERS",
+            "MANAGE_USERS",
+            "MANAGE_DISCOUNTS",
+            "MANAGE_CHECKOUTS",
+        }
         assert manifest["requiredSaleorVersion"] == ">=3.20 <4"
         events = {event for webhook in manifest["webhooks"] for event in webhook["asyncEvents"]}
-        assert {"ORDER_FULLY_PAID", "ORDER_REFUNDED", "ORDER_CANCELLED", "CUSTOMER_CREATED", "APP_DELETED"} <= events
+        assert {
+            "ORDER_FULLY_PAID",
+            "ORDER_REFUNDED",
+            "ORDER_CANCELLED",
+            "CUSTOMER_CREATED",
+            "APP_DELETED",
+        } <= events
         for webhook in manifest["webhooks"]:
             assert webhook["targetUrl"].startswith("http://lojal.test/api/webhooks/")
             assert webhook["query"].lstrip().startswith("subscription")
@@ -54,7 +65,9 @@ class TestManifest:
         mounts = {(e["mount"], e["target"]) for e in manifest["extensions"]}
         assert ("CUSTOMER_DETAILS_WIDGETS", "WIDGET") in mounts
         old = (await client.get("/api/manifest", headers={"Saleor-Schema-Version": "3.21"})).json()
-        assert ("CUSTOMER_DETAILS_WIDGETS", "WIDGET") not in {(e["mount"], e["target"]) for e in old["extensions"]}
+        assert ("CUSTOMER_DETAILS_WIDGETS", "WIDGET") not in {
+            (e["mount"], e["target"]) for e in old["extensions"]
+        }
 
     async def test_no_redirect_on_trailing_slash(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/api/manifest/")
@@ -100,9 +113,13 @@ class TestRegister:
     ) -> None:
         from app.main import create_app
 
-        restricted = settings.model_copy(update={"allowed_saleor_api_urls": ["https://*.allowed.example/graphql/"]})
+        restricted = settings.model_copy(
+            update={"allowed_saleor_api_urls": ["https://*.allowed.example/graphql/"]}
+        )
         app = create_app(restricted, database=database, saleor_transport=network)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://lojal.test") as http:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://lojal.test"
+        ) as http:
             response = await install(http, saleor)
         assert response.status_code == 403
         assert response.json()["error"]["code"] == "saleor_url_prohibited"
@@ -114,9 +131,13 @@ class TestRegister:
     ) -> None:
         from app.main import create_app
 
-        restricted = settings.model_copy(update={"allowed_saleor_api_urls": ["https://*.saleor.test/graphql/"]})
+        restricted = settings.model_copy(
+            update={"allowed_saleor_api_urls": ["https://*.saleor.test/graphql/"]}
+        )
         app = create_app(restricted, database=database, saleor_transport=network)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://lojal.test") as http:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://lojal.test"
+        ) as http:
             assert (await install(http, saleor)).status_code == 200
 
     async def test_unreachable_saleor_gets_clear_error_and_nothing_stored(
@@ -149,7 +170,9 @@ class TestRegister:
 
     async def test_missing_header_or_body(self, client: httpx.AsyncClient, saleor: FakeSaleor) -> None:
         assert (await client.post("/api/register", json={"auth_token": "x"})).status_code == 400
-        response = await client.post("/api/register", content=b"nope", headers={"Saleor-Api-Url": saleor.api_url})
+        response = await client.post(
+            "/api/register", content=b"nope", headers={"Saleor-Api-Url": saleor.api_url}
+        )
         assert response.status_code == 400
         assert response.json()["success"] is False
 

@@ -13,8 +13,8 @@ from app.db import Database
 from app.earning.models import Order
 from app.ledger.models import LedgerEntry
 from app.members.models import Member
-from tests.fake_saleor import FakeSaleor
 from tests.factories import order_body
+from tests.fake_saleor import FakeSaleor
 from tests.helpers import deliver
 
 
@@ -60,7 +60,9 @@ class TestWebhookVerification:
     async def test_missing_or_garbage_signature_is_401(
         self, client: httpx.AsyncClient, installed: FakeSaleor, database: Database, signature: str
     ) -> None:
-        response = await deliver(client, installed, "ORDER_FULLY_PAID", order_body(installed), signature=signature)
+        response = await deliver(
+            client, installed, "ORDER_FULLY_PAID", order_body(installed), signature=signature
+        )
         assert response.status_code == 401
         assert await _counts(database) == (0, 0, 0)
 
@@ -73,7 +75,9 @@ class TestWebhookVerification:
         assert tampered != body
         response = await deliver(client, installed, "ORDER_FULLY_PAID", tampered, signature=signature)
         assert response.status_code == 401
-        one_extra_byte = await deliver(client, installed, "ORDER_FULLY_PAID", body + b" ", signature=signature)
+        one_extra_byte = await deliver(
+            client, installed, "ORDER_FULLY_PAID", body + b" ", signature=signature
+        )
         assert one_extra_byte.status_code == 401
         assert await _counts(database) == (0, 0, 0)
 
@@ -86,7 +90,9 @@ class TestWebhookVerification:
         assert response.status_code == 200
         assert installed.jwks_fetches == fetches_before + 1
         # the new key is stored: the next delivery needs no fetch
-        response = await deliver(client, installed, "ORDER_FULLY_PAID", order_body(installed, order_id="T3JkZXI6OTk="))
+        response = await deliver(
+            client, installed, "ORDER_FULLY_PAID", order_body(installed, order_id="T3JkZXI6OTk=")
+        )
         assert response.status_code == 200
         assert installed.jwks_fetches == fetches_before + 1
 
@@ -99,7 +105,9 @@ class TestWebhookVerification:
         app = create_app(limited, database=database, saleor_transport=network)
         body = json.dumps(order_body(installed)).encode()
         forged = other_saleor.sign(body)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://lojal.test") as http:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://lojal.test"
+        ) as http:
             before = installed.jwks_fetches
             for _ in range(5):
                 response = await deliver(http, installed, "ORDER_FULLY_PAID", body, signature=forged)
@@ -138,7 +146,9 @@ class TestWebhookVerification:
     async def test_foreign_recipient_is_403(
         self, client: httpx.AsyncClient, installed: FakeSaleor, database: Database
     ) -> None:
-        response = await deliver(client, installed, "ORDER_FULLY_PAID", order_body(installed, recipient="QXBwOjc3"))
+        response = await deliver(
+            client, installed, "ORDER_FULLY_PAID", order_body(installed, recipient="QXBwOjc3")
+        )
         assert response.status_code == 403
         assert response.json()["error"] == "wrong_recipient"
         assert await _counts(database) == (0, 0, 0)
@@ -180,7 +190,8 @@ class TestWebhookVerification:
         from app.main import create_app
 
         broken = DatabaseClass(
-            "postgresql+asyncpg://nobody@127.0.0.1:1/none" if database.dialect == "postgresql"
+            "postgresql+asyncpg://nobody@127.0.0.1:1/none"
+            if database.dialect == "postgresql"
             else "sqlite+aiosqlite:////dev/null/not-a-directory/lojal.db"
         )
         app: FastAPI = create_app(settings, database=broken, saleor_transport=network)

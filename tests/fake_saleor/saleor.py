@@ -45,7 +45,9 @@ class SigningKey:
         numbers = self.private_key.public_key().public_numbers()
         self.e = _b64url_uint(numbers.e)
         self.n = _b64url_uint(numbers.n)
-        canonical = json.dumps({"e": self.e, "kty": "RSA", "n": self.n}, separators=(",", ":"), sort_keys=True)
+        canonical = json.dumps(
+            {"e": self.e, "kty": "RSA", "n": self.n}, separators=(",", ":"), sort_keys=True
+        )
         self.kid = base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).decode().rstrip("=")
 
     @property
@@ -227,7 +229,9 @@ class FakeSaleor:
             schema = load_schema(path)
             errors = validate(schema, document)
             if not errors:
-                coerced = get_variable_values(schema, operation.variable_definitions or [], body.get("variables") or {})
+                coerced = get_variable_values(
+                    schema, operation.variable_definitions or [], body.get("variables") or {}
+                )
                 errors = coerced if isinstance(coerced, list) else []
             if errors:
                 self.invalid_documents.append(f"{name}: {[e.message for e in errors]}")
@@ -281,7 +285,12 @@ def _webhook_create(fake: FakeSaleor, variables: dict[str, Any], as_app: bool) -
 def _webhook_update(fake: FakeSaleor, variables: dict[str, Any], as_app: bool) -> dict[str, Any]:
     webhook_id = variables["id"]
     if not as_app or webhook_id not in fake.webhooks:
-        return {"webhookUpdate": {"webhook": None, "errors": [{"field": "id", "code": "NOT_FOUND", "message": None}]}}
+        return {
+            "webhookUpdate": {
+                "webhook": None,
+                "errors": [{"field": "id", "code": "NOT_FOUND", "message": None}],
+            }
+        }
     fake.webhooks[webhook_id].update(_webhook_fields(variables["input"]))
     return {"webhookUpdate": {"webhook": {"id": webhook_id}, "errors": []}}
 
@@ -289,7 +298,12 @@ def _webhook_update(fake: FakeSaleor, variables: dict[str, Any], as_app: bool) -
 def _webhook_delete(fake: FakeSaleor, variables: dict[str, Any], as_app: bool) -> dict[str, Any]:
     webhook_id = variables["id"]
     if not as_app or fake.webhooks.pop(webhook_id, None) is None:
-        return {"webhookDelete": {"webhook": None, "errors": [{"field": "id", "code": "NOT_FOUND", "message": None}]}}
+        return {
+            "webhookDelete": {
+                "webhook": None,
+                "errors": [{"field": "id", "code": "NOT_FOUND", "message": None}],
+            }
+        }
     return {"webhookDelete": {"webhook": {"id": webhook_id}, "errors": []}}
 
 

@@ -1,0 +1,75 @@
+# Two commands: `make run` (install everything, migrate the embedded SQLite database, serve) and
+# `make test` (install test tools, lint, type-check, run the suite on SQLite and on PostgreSQL).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+PG_TEST_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
+PYTEST_ARGS ?=
+
+.PHONY: run test lint typecheck test-sqlite test-postgres bench ui worker doctor clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.stamp-install: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+$(VENV)/.stamp-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+# The Loyalty tab's front end, built into dashboard_ui/dist (served at the app's appUrl).
+ui:
+	@if [ -f dashboard_ui/package.json ]; then \
+		cd dashboard_ui && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent; \
+	fi
+
+var/secret_key:
+	@mkdir -p var
+	@$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > $@
+	@chmod 600 $@
+	@echo "generated a SECRET_KEY in var/secret_key (keep it: it encrypts the stored app tokens)"
+
+run: $(VENV)/.stamp-install ui var/secret_key
+	@export SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}"; \
+	$(BIN)/lojal migrate && exec $(BIN)/lojal serve --port $(PORT)
+
+worker: $(VENV)/.stamp-install var/secret_key
+	@SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}" $(BIN)/lojal worker
+
+doctor: $(VENV)/.stamp-install var/secret_key
+	@SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}" $(BIN)/lojal doctor
+
+lint: $(VENV)/.stamp-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.stamp-dev
+	$(BIN)/mypy
+
+test-sqlite: $(VENV)/.stamp-dev ui
+	@echo "== test suite on SQLite"
+	TEST_DATABASE_URL= $(BIN)/pytest -q $(PYTEST_ARGS)
+
+# In CI (CI=true) an unreachable PostgreSQL fails the run; elsewhere the half is skipped, loudly.
+test-postgres: $(VENV)/.stamp-dev ui
+	@if $(BIN)/python -m tests.pg_reachable "$(PG_TEST_URL)"; then \
+		echo "== test suite on PostgreSQL ($(PG_TEST_URL))"; \
+		TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest -q $(PYTEST_ARGS); \
+	elif [ "$${CI:-}" = "true" ]; then \
+		echo "!! PostgreSQL at $(PG_TEST_URL) is unreachable and CI=true: failing"; exit 1; \
+	else \
+		echo ""; echo "!!!!!! PostgreSQL at $(PG_TEST_URL) is unreachable: SKIPPING the PostgreSQL half !!!!!!"; echo ""; \
+	fi
+
+test: lint typecheck test-sqlite test-postgres
+
+bench: $(VENV)/.stamp-dev
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dashboard_ui/dist
