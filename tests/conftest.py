@@ -13,6 +13,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from app import clock
 from app.cli import run_migrations
@@ -27,17 +29,42 @@ APP_URL = "http://lojal.test"
 SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
 
 
-def _database_url() -> str:
-    url = os.environ.get("TEST_DATABASE_URL", "").strip()
-    if url:
-        return url
+def _sqlite_url() -> str:
     path = Path(tempfile.gettempdir()) / f"lojal-test-{os.getpid()}.db"
     return f"sqlite+aiosqlite:///{path}"
 
 
+async def _create_postgres_database(base_url: str) -> str:
+    """A database of this run's own on the given server, so parallel runs never meet."""
+    url = make_url(base_url)
+    name = f"{url.database or 'test'}_lojal_{os.getpid()}"
+    engine = create_async_engine(base_url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        await connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    await engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+async def _drop_postgres_database(base_url: str, url: str) -> None:
+    engine = create_async_engine(base_url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        await connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    await engine.dispose()
+
+
 @pytest.fixture(scope="session")
-def database_url() -> str:
-    return _database_url()
+async def database_url() -> AsyncIterator[str]:
+    base = os.environ.get("TEST_DATABASE_URL", "").strip()
+    if not base:
+        url = _sqlite_url()
+        _remove_sqlite_files(url)
+        yield url
+        _remove_sqlite_files(url)
+        return
+    url = await _create_postgres_database(base)
+    yield url
+    await _drop_postgres_database(base, url)
 
 
 @pytest.fixture(scope="session")
@@ -51,20 +78,8 @@ def _remove_sqlite_files(url: str) -> None:
         Path(str(path) + suffix).unlink(missing_ok=True)
 
 
-async def _reset_schema(url: str) -> None:
-    if url.startswith("sqlite"):
-        _remove_sqlite_files(url)
-        return
-    database = Database(url)
-    async with database.engine.begin() as connection:
-        await connection.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
-        await connection.execute(sa.text("CREATE SCHEMA public"))
-    await database.dispose()
-
-
 @pytest.fixture(scope="session")
 async def database(database_url: str) -> AsyncIterator[Database]:
-    await _reset_schema(database_url)
     # The schema comes from the migrations, exactly as in production (no create_all).
     await asyncio.to_thread(run_migrations, database_url)
     database = Database(database_url)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import utcnow
+from app.earning.program import get_program
 from app.installations.crypto import TokenCipher
 from app.installations.models import Installation
 from tests.fake_saleor import FakeSaleor
@@ -155,4 +156,5 @@ async def create_installation(
     )
     session.add(installation)
     await session.flush()
+    await get_program(session, installation.id)
     return installation

@@ -13,6 +13,7 @@ from app.api.deps import GatewayDep, ShopperDep
 from app.db import SessionDep, utcnow
 from app.earning import service as earning
 from app.earning.calculation import LineInput
+from app.earning.program import get_program
 from app.errors import BadRequest
 from app.ledger import service as ledger
 from app.ledger.describe import describe
@@ -24,6 +25,8 @@ from app.members.schemas import (
     MemberOut,
     MeOut,
     NextAvailableOut,
+    OrderPointsOut,
+    OrdersOut,
     PointsOut,
 )
 
@@ -120,6 +123,29 @@ async def history(
             for e in page
         ],
         next_cursor=_encode_cursor(page[-1].id) if len(entries) > limit else None,
+    )
+
+
+@router.get("/me/orders", response_model=OrdersOut, responses=AUTH_ERRORS, summary="What each order earned")
+async def orders(session: SessionDep, shopper: ShopperDep) -> OrdersOut:
+    member = await members.shopper_member(
+        session, shopper.installation, saleor_user_id=shopper.user_id, email=shopper.email
+    )
+    program = await get_program(session, shopper.installation.id)
+    return OrdersOut(
+        orders=[
+            OrderPointsOut(
+                order_id=order.saleor_order_id,
+                number=order.number,
+                placed_at=order.placed_at,
+                status=order.earn_status,
+                explanation=earning.explain_order(order, program.earn_trigger),
+                points=order.points_earned + order.points_bonus,
+                points_reversed=order.points_reversed,
+                available_at=order.points_available_at,
+            )
+            for order in await earning.member_orders(session, member)
+        ]
     )
 
 

@@ -70,6 +70,19 @@ class Earning:
         return self.points + self.bonus_points
 
 
+def amount_text(value: Decimal) -> str:
+    """Money for people: at least two decimals ("40.00"), more only when the amount has them."""
+    normalized = value.normalize()
+    if int(normalized.as_tuple().exponent) >= -2:
+        return str(value.quantize(Decimal("0.01")))
+    return format(normalized, "f")
+
+
+def number_text(value: Decimal) -> str:
+    """Rates and factors without trailing zeros ("1", "0.1", "2.5")."""
+    return format(value.normalize(), "f")
+
+
 def round_points(value: Decimal, rounding: str) -> int:
     mode = ROUND_HALF_UP if rounding == Rounding.HALF_UP else ROUND_FLOOR
     return int(value.to_integral_value(rounding=mode))
@@ -96,11 +109,11 @@ def compute_earning(
         line_points = line.amount * terms.points_per_unit * factor
         exact += line_points
         eligible += line.amount
-        explained: dict[str, Any] = {"line": line.line_id, "amount": str(line.amount)}
+        explained: dict[str, Any] = {"line": line.line_id, "amount": amount_text(line.amount)}
         if line.name:
             explained["name"] = line.name
         if best is not None:
-            explained["multiplier"] = {"name": best.name, "factor": str(best.factor)}
+            explained["multiplier"] = {"name": best.name, "factor": number_text(best.factor)}
         explained_lines.append(explained)
     if terms.include_shipping and shipping_amount > ZERO:
         exact += shipping_amount * terms.points_per_unit
@@ -108,17 +121,17 @@ def compute_earning(
 
     explanation: dict[str, Any] = {
         "currency": terms.currency,
-        "rate": str(terms.points_per_unit),
+        "rate": number_text(terms.points_per_unit),
         "rounding": terms.rounding,
         "tax_included": terms.include_tax,
         "shipping_included": terms.include_shipping,
-        "eligible_amount": str(eligible),
+        "eligible_amount": amount_text(eligible),
         "lines": explained_lines,
     }
     if terms.include_shipping:
-        explanation["shipping_amount"] = str(shipping_amount)
+        explanation["shipping_amount"] = amount_text(shipping_amount)
     if eligible < terms.min_order_amount:
-        explanation["below_minimum"] = str(terms.min_order_amount)
+        explanation["below_minimum"] = amount_text(terms.min_order_amount)
         return Earning(eligible, 0, 0, {**explanation, "points": 0, "bonus_points": 0})
 
     points = max(0, round_points(exact, terms.rounding))
@@ -126,7 +139,7 @@ def compute_earning(
     threshold = terms.bonus_threshold_amount
     if threshold is not None and terms.bonus_points > 0 and eligible >= threshold:
         bonus = terms.bonus_points
-        explanation["bonus"] = {"threshold": str(threshold), "points": bonus}
+        explanation["bonus"] = {"threshold": amount_text(threshold), "points": bonus}
     explanation["exact_points"] = str(exact)
     explanation["points"] = points
     explanation["bonus_points"] = bonus

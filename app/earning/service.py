@@ -245,8 +245,8 @@ async def _converge_reversal(
     explanation = {
         "order": row.number,
         "reason": "cancelled" if row.is_cancelled else "refunded",
-        "amount_refunded": str(row.amount_refunded),
-        "order_total": str(row.total_gross),
+        "amount_refunded": calculation.amount_text(row.amount_refunded),
+        "order_total": calculation.amount_text(row.total_gross),
         "currency": row.currency,
         "refunded_share": str(target.ratio.quantize(Decimal("0.0001"))),
         "order_points": row.points_earned + row.points_bonus,
@@ -375,3 +375,32 @@ async def preview_checkout(
         shipping_amount=shipping,
     )
     return currency, result
+
+
+async def member_orders(session: AsyncSession, member: Member, *, limit: int = 50) -> list[Order]:
+    rows = await session.execute(
+        sa.select(Order)
+        .where(Order.installation_id == member.installation_id, Order.member_id == member.id)
+        .order_by(Order.placed_at.desc(), Order.id.desc())
+        .limit(limit)
+    )
+    return list(rows.scalars())
+
+
+def explain_order(order: Order, earn_trigger: str) -> str:
+    """Why an order has (or has not yet) earned points, in the shopper's words."""
+    number = f"Order #{order.number}" if order.number else "This order"
+    if order.earn_status == EarnStatus.EARNED:
+        total = order.points_earned + order.points_bonus
+        text = f"{number} earned {total} points"
+        if order.points_reversed:
+            text += f"; {order.points_reversed} were taken back after a refund or cancellation"
+        return text + "."
+    if order.earn_status == EarnStatus.CANCELLED:
+        return f"{number} was cancelled before it earned points."
+    if order.earn_status == EarnStatus.NOT_ENROLLED:
+        return f"{number} was placed before you joined the loyalty program."
+    if order.earn_status == EarnStatus.NO_MEMBER:
+        return f"{number} had no customer account or e-mail to credit points to."
+    waiting_for = "is shipped" if earn_trigger == EarnTrigger.ORDER_FULFILLED else "is fully paid"
+    return f"{number} earns points once it {waiting_for}."

@@ -7,6 +7,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import utcnow
+from app.earning.program import get_program
 from app.errors import Forbidden, SaleorUnavailable, Unauthorized
 from app.installations.models import Installation
 from app.saleor.client import SaleorGraphQLError
@@ -105,6 +106,9 @@ async def register_installation(
         installation.uninstalled_at = None
         installation.updated_at = now
     await session.flush()
+    # The program row exists from the start, so webhooks never race to create it while they hold
+    # member locks (that ordering deadlocked under concurrent deliveries on PostgreSQL).
+    await get_program(session, installation.id)
     log.info(
         "installation_registered",
         installation_id=installation.id,

@@ -20,7 +20,8 @@ def describe(entry: LedgerEntry) -> str:
         currency = e.get("currency", "")
         text = f"{points} points for {_order(e)}"
         if rate and e.get("eligible_amount"):
-            text += f" ({e['eligible_amount']} {currency} at {rate} points per {currency})"
+            unit = "point" if rate == "1" else "points"
+            text += f" ({e['eligible_amount']} {currency} at {rate} {unit} per {currency})"
         return text
     if entry.kind == EntryKind.BONUS:
         if e.get("rule") == "welcome_bonus":

@@ -57,3 +57,20 @@ class HistoryOut(BaseModel):
 
 class ConsentIn(BaseModel):
     consent: bool
+
+
+class OrderPointsOut(BaseModel):
+    """One of the shopper's orders and what it means for their points, so nobody has to ask."""
+
+    order_id: str
+    number: str | None
+    placed_at: datetime
+    status: str  # earned | waiting | not_enrolled | cancelled | no_member
+    explanation: str
+    points: int  # earned (base + bonus)
+    points_reversed: int
+    available_at: datetime | None
+
+
+class OrdersOut(BaseModel):
+    orders: list[OrderPointsOut]

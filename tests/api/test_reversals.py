@@ -184,9 +184,9 @@ class TestShopperIsTold:
         newest, oldest = await history(client, installed)
         assert newest["kind"] == "reverse"
         assert newest["points"] == -12
-        assert newest["description"] == "12 points taken back: 12.0 USD of order #21 was refunded"
+        assert newest["description"] == "12 points taken back: 12.00 USD of order #21 was refunded"
         assert newest["explanation"]["refunded_share"] == "0.1622"
-        assert oldest["description"] == "74 points for order #21 (74.0 USD at 1.0000 points per USD)"
+        assert oldest["description"] == "74 points for order #21 (74.00 USD at 1 point per USD)"
         assert oldest["status"] == "pending"
 
     async def test_history_pages_with_a_cursor(
