@@ -14,7 +14,7 @@ import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.routing import APIRoute
 
-from app.api import admin, install, ops, pages, storefront
+from app.api import admin, dashboard, install, ops, pages, storefront
 from app.db import Database
 from app.errors import install_error_handlers
 from app.jobs.runner import worker_loop
@@ -79,6 +79,7 @@ def create_app(
     app.include_router(admin.router)
     app.include_router(ops.router)
     app.include_router(pages.router)
+    app.include_router(dashboard.router)
 
     @app.middleware("http")
     async def request_context(
