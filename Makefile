@@ -35,7 +35,7 @@ var/secret_key:
 	@echo "generated a SECRET_KEY in var/secret_key (keep it: it encrypts the stored app tokens)"
 
 run: $(VENV)/.stamp-install ui var/secret_key
-	@export SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}"; \
+	@export SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}" APP_URL="$${APP_URL:-http://localhost:$(PORT)}"; \
 	$(BIN)/lojal migrate && exec $(BIN)/lojal serve --port $(PORT)
 
 worker: $(VENV)/.stamp-install var/secret_key

@@ -112,7 +112,9 @@ def is_transient_database_error(exc: BaseException) -> bool:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LojalError)
     async def _lojal_error(request: Request, exc: LojalError) -> JSONResponse:
-        log.info("request_refused", status=exc.status_code, error=exc.error, detail=exc.detail)
+        # The request middleware writes the one log line per request, with this error in it.
+        request.state.error = exc.error
+        request.state.error_detail = exc.detail
         return JSONResponse(exc.body(), status_code=exc.status_code)
 
     @app.exception_handler(RequestValidationError)
@@ -120,7 +122,8 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = [
             {"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]} for err in exc.errors()
         ]
-        log.info("request_invalid", status=422, errors=errors)
+        request.state.error = "invalid_request"
+        request.state.error_detail = errors
         return JSONResponse(
             {"error": "invalid_request", "detail": "the request is not valid", "errors": errors},
             status_code=422,

@@ -99,7 +99,9 @@ def create_app(
         REQUEST_SECONDS.labels(route_label).observe(elapsed)
         response.headers["x-request-id"] = request_id
         if route_label not in ("/healthz", "/metrics"):
-            log.info("request", status=response.status_code, ms=round(elapsed * 1000, 1))
+            error = getattr(request.state, "error", None)
+            fields = {"error": error, "detail": request.state.error_detail} if error else {}
+            log.info("request", status=response.status_code, ms=round(elapsed * 1000, 1), **fields)
         return response
 
     return app

@@ -8,7 +8,6 @@ Status codes are chosen for Saleor's retry rules (it retries 5xx and timeouts, n
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
@@ -148,7 +147,6 @@ def _add_route(definition: WebhookDefinition) -> None:
 
     # A plain default, not Annotated[...]: the annotation is a string here and `dependency` is local.
     async def receive(session: SessionDep, delivery: Delivery = Depends(dependency)) -> JSONResponse:
-        started = time.perf_counter()
         try:
             await handler(session, delivery)
             await session.flush()
@@ -159,7 +157,6 @@ def _add_route(definition: WebhookDefinition) -> None:
             WEBHOOKS.labels(definition.stem, exc.error).inc()
             raise
         WEBHOOKS.labels(definition.stem, "accepted").inc()
-        log.info("webhook_accepted", ms=round((time.perf_counter() - started) * 1000, 1))
         return JSONResponse({"status": "accepted"})
 
     receive.__name__ = f"receive_{definition.stem}"
