@@ -127,12 +127,16 @@ def webhooks_sync(
     dry_run: Annotated[bool, typer.Option(help="show what would change, change nothing")] = False,
 ) -> None:
     """Bring every installation's webhooks in Saleor up to the current subscriptions."""
-    from app.installations.webhook_sync import sync_all
+    from app.installations.webhook_sync import has_failures, sync_all
+    from app.logging import configure_logging
 
     settings = _settings()
+    configure_logging(settings.log_level, json=settings.log_json)
     lines = asyncio.run(sync_all(settings, dry_run=dry_run))
     for line in lines:
         typer.echo(line)
+    if has_failures(lines):
+        raise typer.Exit(1)
 
 
 def main() -> None:

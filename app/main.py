@@ -14,7 +14,7 @@ import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.routing import APIRoute
 
-from app.api import admin, dashboard, install, ops, pages, storefront
+from app.api import admin, dashboard, install, ops, pages, redemption, storefront
 from app.db import Database
 from app.errors import install_error_handlers
 from app.jobs.runner import worker_loop
@@ -76,6 +76,7 @@ def create_app(
     app.include_router(install.router)
     app.include_router(receivers.router)
     app.include_router(storefront.router)
+    app.include_router(redemption.router)
     app.include_router(admin.router)
     app.include_router(ops.router)
     app.include_router(pages.router)

@@ -6,15 +6,20 @@ from app.installations.models import Installation
 from app.jobs.models import OutboxMessage
 from app.ledger.models import LedgerEntry
 from app.members.models import Member
+from app.redemption.models import Hold
+from app.rewards.models import PartnerCode, Reward
 
 __all__ = [
     "Base",
     "ChannelRule",
+    "Hold",
     "Installation",
     "LedgerEntry",
     "Member",
     "Multiplier",
     "Order",
     "OutboxMessage",
+    "PartnerCode",
     "Program",
+    "Reward",
 ]

@@ -45,6 +45,8 @@ WEBHOOKS: tuple[WebhookDefinition, ...] = (
     WebhookDefinition("ORDER_REFUNDED"),
     WebhookDefinition("ORDER_FULLY_REFUNDED"),
     WebhookDefinition("ORDER_CANCELLED"),
+    WebhookDefinition("ORDER_EXPIRED"),
+    WebhookDefinition("CHECKOUT_UPDATED"),
     WebhookDefinition("CUSTOMER_CREATED"),
     WebhookDefinition("CUSTOMER_DELETED"),
     WebhookDefinition("ACCOUNT_DELETED"),

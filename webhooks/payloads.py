@@ -150,6 +150,15 @@ class CustomerEvent(EventPayload):
     user: Customer
 
 
+class CheckoutRef(SaleorModel):
+    id: str
+    voucher_code: str | None = None
+
+
+class CheckoutEvent(EventPayload):
+    checkout: CheckoutRef
+
+
 class AppDeletedEvent(EventPayload):
     app: Reference
 

@@ -27,10 +27,12 @@ from app.installations import service as installations
 from app.installations.models import Installation
 from app.members import service as members
 from app.metrics import WEBHOOKS
+from app.redemption import service as redemption
 from webhooks.definitions import WEBHOOKS as DEFINITIONS
 from webhooks.definitions import WebhookDefinition
 from webhooks.payloads import (
     AppDeletedEvent,
+    CheckoutEvent,
     CustomerEvent,
     EventPayload,
     OrderEvent,
@@ -122,6 +124,13 @@ async def _customer_deleted(session: AsyncSession, delivery: Delivery) -> None:
     await members.erase_customer(session, delivery.installation, payload.user.id)
 
 
+async def _checkout_updated(session: AsyncSession, delivery: Delivery) -> None:
+    payload = parse_payload(CheckoutEvent, delivery.body)
+    await redemption.check_checkout(
+        session, delivery.installation, payload.checkout.id, payload.checkout.voucher_code
+    )
+
+
 async def _app_deleted(session: AsyncSession, delivery: Delivery) -> None:
     parse_payload(AppDeletedEvent, delivery.body)
     await installations.uninstall(session, delivery.installation)
@@ -134,6 +143,8 @@ HANDLERS: dict[str, Handler] = {
     "ORDER_REFUNDED": _order_handler(OrderTrigger.REFUNDED),
     "ORDER_FULLY_REFUNDED": _order_handler(OrderTrigger.REFUNDED),
     "ORDER_CANCELLED": _order_handler(OrderTrigger.CANCELLED),
+    "ORDER_EXPIRED": _order_handler(OrderTrigger.EXPIRED),
+    "CHECKOUT_UPDATED": _checkout_updated,
     "CUSTOMER_CREATED": _customer_created,
     "CUSTOMER_DELETED": _customer_deleted,
     "ACCOUNT_DELETED": _customer_deleted,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path
 from fastapi.responses import Response
 
-from app.api.deps import StaffUser, require_staff
+from app.api.deps import GatewayDep, StaffUser, require_staff
 from app.db import SessionDep
 from app.earning import program as programs
 from app.earning.schemas import (
@@ -20,6 +20,9 @@ from app.earning.schemas import (
     ProgramSettingsOut,
 )
 from app.errors import NotFound
+from app.rewards import service as rewards
+from app.rewards.models import Reward, RewardKind
+from app.rewards.schemas import PartnerCodesIn, PartnerCodesOut, RewardIn, RewardOut
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
 
@@ -60,7 +63,7 @@ async def get_program(session: SessionDep, staff: StaffReader) -> ProgramSetting
     "/program", response_model=ProgramSettingsOut, responses=ERRORS, summary="Change program settings"
 )
 async def put_program(session: SessionDep, staff: ProgramEditor, body: ProgramIn) -> ProgramSettingsOut:
-    await programs.update_program(session, staff.installation.id, body.model_dump(), staff.audit_label)
+    await programs.update_program(session, staff.installation.id, body.changes(), staff.audit_label)
     return await _settings(session, staff.installation.id)
 
 
@@ -103,3 +106,58 @@ async def delete_multiplier(session: SessionDep, staff: ProgramEditor, multiplie
     if not await programs.delete_multiplier(session, staff.installation.id, multiplier_id):
         raise NotFound("no such multiplier")
     return Response(status_code=204)
+
+
+RewardEditor = Annotated[StaffUser, Depends(require_staff("MANAGE_DISCOUNTS"))]
+
+
+async def _reward_out(session: SessionDep, reward: Reward) -> RewardOut:
+    out = RewardOut.model_validate(reward)
+    if reward.kind == RewardKind.PARTNER:
+        pool = await rewards.partner_pool(session, reward.installation_id, reward.id)
+        out.codes_total, out.codes_free = pool.total, pool.free
+    return out
+
+
+@router.get("/rewards", response_model=list[RewardOut], responses=ERRORS, summary="The rewards catalog")
+async def list_rewards(session: SessionDep, staff: StaffReader) -> list[RewardOut]:
+    return [await _reward_out(session, r) for r in await rewards.list_rewards(session, staff.installation.id)]
+
+
+@router.post("/rewards", response_model=RewardOut, status_code=201, responses=ERRORS, summary="Add a reward")
+async def create_reward(session: SessionDep, staff: RewardEditor, body: RewardIn) -> RewardOut:
+    reward = await rewards.create_reward(session, staff.installation.id, body.model_dump())
+    return await _reward_out(session, reward)
+
+
+@router.get("/rewards/{reward_id}", response_model=RewardOut, responses=ERRORS, summary="One reward")
+async def get_reward(session: SessionDep, staff: StaffReader, reward_id: int) -> RewardOut:
+    return await _reward_out(session, await rewards.get_reward(session, staff.installation.id, reward_id))
+
+
+@router.put("/rewards/{reward_id}", response_model=RewardOut, responses=ERRORS, summary="Change a reward")
+async def put_reward(session: SessionDep, staff: RewardEditor, reward_id: int, body: RewardIn) -> RewardOut:
+    reward = await rewards.update_reward(session, staff.installation.id, reward_id, body.model_dump())
+    return await _reward_out(session, reward)
+
+
+@router.delete("/rewards/{reward_id}", status_code=204, responses=ERRORS, summary="Stop offering a reward")
+async def delete_reward(session: SessionDep, staff: RewardEditor, reward_id: int) -> Response:
+    await rewards.deactivate_reward(session, staff.installation.id, reward_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/rewards/{reward_id}/codes",
+    response_model=PartnerCodesOut,
+    responses=ERRORS,
+    summary="Upload partner codes (one handed out per redemption)",
+)
+async def add_codes(
+    session: SessionDep, staff: RewardEditor, gateway: GatewayDep, reward_id: int, body: PartnerCodesIn
+) -> PartnerCodesOut:
+    added, skipped = await rewards.add_partner_codes(
+        session, gateway.cipher, staff.installation.id, reward_id, body.codes
+    )
+    pool = await rewards.partner_pool(session, staff.installation.id, reward_id)
+    return PartnerCodesOut(added=added, skipped=skipped, codes_total=pool.total, codes_free=pool.free)

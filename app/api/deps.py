@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import structlog
 from fastapi import Depends, Header, Request
 
-from app.db import SessionDep
+from app.db import Database, get_database
 from app.errors import Forbidden, Unauthorized
 from app.installations import service as installations
 from app.installations.models import Installation
@@ -46,20 +46,26 @@ GatewayDep = Annotated[SaleorGateway, Depends(get_gateway)]
 VerifierDep = Annotated[JwksVerifier, Depends(get_verifier)]
 
 
-async def current_installation(
-    session: SessionDep,
-    saleor_api_url: Annotated[str | None, Header(alias="saleor-api-url")] = None,
-) -> Installation:
+DatabaseDep = Annotated[Database, Depends(get_database)]
+
+
+async def _verified_claims(
+    database: Database, verifier: JwksVerifier, saleor_api_url: str | None, token: str, audience: str | None
+) -> tuple[Installation, dict[str, Any]]:
+    """Find the store and verify a Saleor-issued token for it, in a short transaction of its own.
+
+    Auth never shares the route's transaction: the route's session begins only when it first touches
+    the database, after this has committed (which also stores a refetched JWKS).
+    """
     if not saleor_api_url:
         raise UnknownInstallation("the saleor-api-url header is missing")
-    installation = await installations.get_active_installation(session, saleor_api_url)
-    if installation is None:
-        raise UnknownInstallation("Lojal is not installed in this Saleor")
-    structlog.contextvars.bind_contextvars(installation_id=installation.id)
-    return installation
-
-
-InstallationDep = Annotated[Installation, Depends(current_installation)]
+    async with database.transaction() as session:
+        installation = await installations.get_active_installation(session, saleor_api_url)
+        if installation is None:
+            raise UnknownInstallation("Lojal is not installed in this Saleor")
+        structlog.contextvars.bind_contextvars(installation_id=installation.id)
+        claims = await verifier.decode_token(session, installation, token, audience=audience)
+    return installation, claims
 
 
 @dataclass(frozen=True)
@@ -92,14 +98,16 @@ def require_staff(*permissions: str) -> Callable[..., Awaitable[StaffUser]]:
     required = frozenset(permissions)
 
     async def dependency(
-        session: SessionDep,
-        installation: InstallationDep,
+        database: DatabaseDep,
         verifier: VerifierDep,
+        saleor_api_url: Annotated[str | None, Header(alias="saleor-api-url")] = None,
         token: Annotated[str | None, Header(alias="authorization-bearer")] = None,
     ) -> StaffUser:
+        if not saleor_api_url:
+            raise UnknownInstallation("the saleor-api-url header is missing")
         if not token:
             raise InvalidToken("the authorization-bearer header is missing")
-        claims = await verifier.decode_token(session, installation, token)
+        installation, claims = await _verified_claims(database, verifier, saleor_api_url, token, None)
         if claims.get("type") != "thirdparty":
             raise InvalidToken("not a Dashboard app token")
         if claims.get("app") != installation.app_id:
@@ -130,17 +138,19 @@ def require_staff(*permissions: str) -> Callable[..., Awaitable[StaffUser]]:
 
 
 async def current_shopper(
-    session: SessionDep,
-    installation: InstallationDep,
+    database: DatabaseDep,
     verifier: VerifierDep,
     settings: SettingsDep,
+    saleor_api_url: Annotated[str | None, Header(alias="saleor-api-url")] = None,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Shopper:
+    if not saleor_api_url:
+        raise UnknownInstallation("the saleor-api-url header is missing")
     if not authorization or not authorization.lower().startswith("bearer "):
         raise InvalidToken("send the shopper's Saleor access token as 'Authorization: Bearer <token>'")
     token = authorization.split(" ", 1)[1].strip()
-    claims = await verifier.decode_token(
-        session, installation, token, audience=settings.shopper_token_audience
+    installation, claims = await _verified_claims(
+        database, verifier, saleor_api_url, token, settings.shopper_token_audience
     )
     if claims.get("type") != "access":
         raise InvalidToken("not a Saleor access token (refresh and app tokens are refused)")

@@ -50,6 +50,13 @@ class Program(InstallationScoped, Base):
     enrolment: Mapped[str] = mapped_column(sa.String(16), default=Enrolment.AUTOMATIC)
     welcome_bonus_points: Mapped[int] = mapped_column(sa.Integer, default=0)
     reversal_policy: Mapped[str] = mapped_column(sa.String(16), default=ReversalPolicy.ALLOW_NEGATIVE)
+    # Redemption: flexible points may cover at most this share of a checkout's subtotal.
+    redeem_max_share_percent: Mapped[int] = mapped_column(sa.Integer, default=50)
+    redeem_min_points: Mapped[int] = mapped_column(sa.Integer, default=100)
+    redemptions_per_checkout: Mapped[int] = mapped_column(sa.Integer, default=1)
+    # A discount whose checkout never became an order is released after this long.
+    hold_ttl_minutes: Mapped[int] = mapped_column(sa.Integer, default=24 * 60)
+    redeem_attempts_per_10_minutes: Mapped[int] = mapped_column(sa.Integer, default=10)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by: Mapped[str | None] = mapped_column(sa.String(320))
 

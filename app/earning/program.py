@@ -133,6 +133,7 @@ async def put_channel_rule(
         for key, value in values.items():
             setattr(rule, key, value)
     await session.flush()
+    await session.refresh(rule)  # answer with what was stored (normalised decimals, UTC times)
     return rule
 
 
@@ -158,6 +159,7 @@ async def add_multiplier(
     multiplier = Multiplier(installation_id=installation_id, created_at=utcnow(), **values)
     session.add(multiplier)
     await session.flush()
+    await session.refresh(multiplier)  # answer with what was stored (normalised decimals, UTC times)
     return multiplier
 
 

@@ -23,6 +23,7 @@ from app.ledger import service as ledger
 from app.ledger.models import EntryKind, SourceType
 from app.members import service as members
 from app.members.models import Member
+from app.redemption import service as redemption
 from app.saleor.client import SaleorGraphQLError
 from app.saleor.gateway import SaleorGateway
 from webhooks import payloads
@@ -38,6 +39,7 @@ class OrderTrigger(StrEnum):
     FULFILLED = "order_fulfilled"
     REFUNDED = "order_refunded"
     CANCELLED = "order_cancelled"
+    EXPIRED = "order_expired"  # never paid, expired by the channel: like a cancellation for points
 
 
 class EarnStatus(StrEnum):
@@ -157,7 +159,11 @@ def _converge_state(row: Order, order: payloads.Order, trigger: OrderTrigger) ->
         or (order.charge_status or "") in PAID_CHARGE_STATUSES
     )
     row.is_fulfilled = row.is_fulfilled or trigger is OrderTrigger.FULFILLED or order.status == "FULFILLED"
-    row.is_cancelled = row.is_cancelled or trigger is OrderTrigger.CANCELLED or order.status == "CANCELED"
+    row.is_cancelled = (
+        row.is_cancelled
+        or trigger in (OrderTrigger.CANCELLED, OrderTrigger.EXPIRED)
+        or order.status in ("CANCELED", "EXPIRED")
+    )
     row.amount_refunded = max(row.amount_refunded, order.total_refunded.amount)
 
 
@@ -303,6 +309,7 @@ async def apply_order_event(
             else:
                 await _earn(session, installation, program, row, order, earner)
     await _converge_reversal(session, installation, program, row)
+    await redemption.apply_order(session, installation, row, order)
     await session.flush()
     return row
 

@@ -105,10 +105,18 @@ async def sync_all(
     gateway: SaleorGateway | None = None,
     database: Database | None = None,
 ) -> list[str]:
+    """One line per change (or "up to date") per store; a store that failed says "failed: …"."""
+    own_database = database is None
     database = database or Database(settings.database_url)
     gateway = gateway or SaleorGateway(settings)
-    async with database.transaction() as session:
-        targets = await installations.list_active_installations(session)
+    try:
+        async with database.transaction() as session:
+            targets = await installations.list_active_installations(session)
+    finally:
+        if own_database:
+            await database.dispose()
+    if not targets:
+        return ["no installed stores"]
     lines: list[str] = []
     for installation in targets:
         try:
@@ -118,3 +126,7 @@ async def sync_all(
         except (SaleorUnavailable, SaleorGraphQLError) as exc:
             lines.append(f"{installation.saleor_api_url}: failed: {exc}")
     return lines
+
+
+def has_failures(lines: list[str]) -> bool:
+    return any(": failed:" in line or line.lstrip().startswith("error:") for line in lines)

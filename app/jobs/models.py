@@ -34,6 +34,10 @@ class OutboxMessage(InstallationScoped, Base):
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    # Set while a worker is sending it. A change queued meanwhile cannot coalesce into what is already
+    # on its way, so it sets `requeue` and the worker sends once more instead of marking it sent.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    requeue: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

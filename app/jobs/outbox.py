@@ -7,6 +7,7 @@ number of workers cooperate and a crashed worker's message is picked up when its
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,9 +17,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import Database, dialect_insert, utcnow
-from app.installations.models import Installation
 from app.jobs.models import OutboxMessage
-from app.ledger.balances import effective_balances
 from app.members.models import Member
 from app.metrics import OUTBOX_SENT
 from app.saleor.gateway import AppUninstalled, SaleorGateway
@@ -26,10 +25,10 @@ from app.saleor.gateway import AppUninstalled, SaleorGateway
 log = structlog.get_logger(__name__)
 
 MEMBER_METADATA = "member_metadata"
+DELETE_VOUCHER = "delete_voucher"
+CHECK_HOLD = "check_hold"
 LEASE = timedelta(seconds=60)
 PENDING_WHERE = sa.text("sent_at IS NULL AND failed_at IS NULL")
-METADATA_POINTS_KEY = "loyalty.points"
-METADATA_TIER_KEY = "loyalty.tier"
 
 
 async def enqueue(
@@ -48,7 +47,14 @@ async def enqueue(
             next_attempt_at=utcnow(),
             created_at=utcnow(),
         )
-        .on_conflict_do_nothing(index_elements=["installation_id", "dedupe_key"], index_where=PENDING_WHERE)
+        .on_conflict_do_update(
+            index_elements=["installation_id", "dedupe_key"],
+            index_where=PENDING_WHERE,
+            # Bare columns here are the waiting row's: an unclaimed one simply coalesces.
+            set_={
+                "requeue": sa.case((OutboxMessage.claimed_at.is_not(None), True), else_=OutboxMessage.requeue)
+            },
+        )
     )
     await session.execute(statement)
 
@@ -99,43 +105,16 @@ async def _claim(database: Database, now: datetime, limit: int) -> list[Claimed]
         for row in rows:
             row.attempts += 1
             row.next_attempt_at = now + LEASE
+            row.claimed_at = now
+            row.requeue = False
         return [Claimed(r.id, r.installation_id, r.kind, dict(r.payload), r.attempts) for r in rows]
-
-
-async def _member_metadata(
-    database: Database, gateway: SaleorGateway, message: Claimed, now: datetime
-) -> None:
-    async with database.transaction() as session:
-        installation = await session.get(Installation, message.installation_id)
-        member = await session.get(Member, int(message.payload["member_id"]))
-        if installation is None or member is None or member.installation_id != installation.id:
-            raise PermanentFailure("member or installation no longer exists")
-        if member.saleor_user_id is None or member.anonymised_at is not None:
-            raise PermanentFailure("member has no Saleor customer to write to")
-        balances = await effective_balances(session, member, now)
-        user_id = member.saleor_user_id
-        client = gateway.client_for(installation)
-        tier = ""
-    data = await client.execute(
-        "update_metadata",
-        {
-            "id": user_id,
-            "input": [
-                {"key": METADATA_POINTS_KEY, "value": str(balances.available)},
-                {"key": METADATA_TIER_KEY, "value": tier},
-            ],
-        },
-    )
-    errors = (data.get("updateMetadata") or {}).get("errors") or []
-    if errors:
-        raise PermanentFailure("Saleor refused the metadata write: " + ", ".join(e["code"] for e in errors))
 
 
 class PermanentFailure(Exception):
     """Retrying cannot help (customer gone, app uninstalled)."""
 
 
-HANDLERS = {MEMBER_METADATA: _member_metadata}
+Handler = Callable[[Database, SaleorGateway, Claimed, datetime], Awaitable[None]]
 
 
 @dataclass
@@ -150,12 +129,17 @@ def _backoff(attempts: int) -> timedelta:
 
 
 async def drain_once(
-    database: Database, gateway: SaleorGateway, *, limit: int = 50, max_attempts: int = 10
+    database: Database,
+    gateway: SaleorGateway,
+    handlers: Mapping[str, Handler],
+    *,
+    limit: int = 50,
+    max_attempts: int = 10,
 ) -> DrainResult:
     now = utcnow()
     result = DrainResult()
     for message in await _claim(database, now, limit):
-        handler = HANDLERS.get(message.kind)
+        handler = handlers.get(message.kind)
         outcome = "sent"
         error: str | None = None
         try:
@@ -168,11 +152,20 @@ async def drain_once(
             outcome = "failed" if message.attempts >= max_attempts else "retry"
             error = f"{type(exc).__name__}: {exc}"[:500]
         async with database.transaction() as session:
-            row = await session.get(OutboxMessage, message.id)
+            row = (
+                await session.execute(
+                    sa.select(OutboxMessage).where(OutboxMessage.id == message.id).with_for_update()
+                )
+            ).scalar_one_or_none()
             if row is None:
                 continue
             finished = utcnow()
-            if outcome == "sent":
+            row.claimed_at = None
+            if outcome == "sent" and row.requeue:
+                row.requeue = False
+                row.next_attempt_at = finished
+                result.retried += 1
+            elif outcome == "sent":
                 row.sent_at = finished
                 row.last_error = None
                 result.sent += 1

@@ -11,8 +11,11 @@ import structlog
 from app.db import Database
 from app.earning.models import Order
 from app.jobs import outbox
+from app.jobs.handlers import HANDLERS
 from app.ledger import service as ledger
 from app.logging import configure_logging
+from app.redemption import cleanup
+from app.redemption import service as redemption
 from app.saleor.gateway import SaleorGateway
 from app.settings import Settings
 
@@ -34,19 +37,26 @@ async def mature_points(database: Database, *, progress: Callable[[int], None] |
             progress(len(ids))
 
 
-async def scheduled_jobs(database: Database, *, progress: Progress | None = None) -> dict[str, int]:
-    return {
+async def scheduled_jobs(
+    database: Database, gateway: SaleorGateway, *, progress: Progress | None = None
+) -> dict[str, int]:
+    report = {
         "members_matured": await mature_points(
             database, progress=progress("maturing pending points, members done") if progress else None
         ),
+        "holds_released": await redemption.release_expired(database),
+        "orphan_vouchers_deleted": await cleanup.sweep_orphan_vouchers(database, gateway),
     }
+    if progress is not None:
+        progress("scheduled jobs finished")(0)
+    return report
 
 
 async def run_scheduled_jobs(settings: Settings, *, progress: Progress | None = None) -> dict[str, int]:
     configure_logging(settings.log_level, json=settings.log_json)
     database = Database(settings.database_url)
     try:
-        return await scheduled_jobs(database, progress=progress)
+        return await scheduled_jobs(database, SaleorGateway(settings), progress=progress)
     finally:
         await database.dispose()
 
@@ -65,11 +75,11 @@ async def worker_loop(
     while True:
         try:
             if loop.time() >= next_jobs:
-                report = await scheduled_jobs(database, progress=progress)
+                report = await scheduled_jobs(database, gateway, progress=progress)
                 log.info("scheduled_jobs_done", **report)
                 next_jobs = loop.time() + jobs_every_seconds
             result = await outbox.drain_once(
-                database, gateway, max_attempts=gateway.settings.outbox_max_attempts
+                database, gateway, HANDLERS, max_attempts=gateway.settings.outbox_max_attempts
             )
             if result.sent or result.failed or result.retried:
                 log.info("outbox_drained", sent=result.sent, retried=result.retried, failed=result.failed)

@@ -11,12 +11,17 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import utcnow
-from app.errors import IdempotencyKeyReused, NotFound
+from app.errors import Conflict, IdempotencyKeyReused, NotFound
 from app.jobs import outbox
 from app.ledger.balances import due_points
 from app.ledger.models import EARNING_KINDS, REDEEMING_KINDS, EntryKind, LedgerEntry, SourceType
 from app.members.models import Member
 from app.metrics import LEDGER_ENTRIES
+from app.redemption.models import OPEN_STATUSES, Hold
+
+
+class InsufficientPoints(Conflict):
+    error = "insufficient_points"
 
 
 @dataclass(frozen=True)
@@ -140,14 +145,21 @@ def _ledger_sums() -> sa.Select[Any]:
     earning = [kind.value for kind in EARNING_KINDS]
     redeeming = [kind.value for kind in REDEEMING_KINDS]
     entry = LedgerEntry
+    held = (
+        sa.select(sa.func.coalesce(sa.func.sum(Hold.points), 0))
+        .where(Hold.member_id == Member.id, Hold.status.in_([status.value for status in OPEN_STATUSES]))
+        .scalar_subquery()
+    )
     return (
         sa.select(
             Member.installation_id,
             Member.id,
             Member.points_available,
             Member.points_pending,
+            Member.points_held,
             Member.points_earned_lifetime,
             Member.points_redeemed_lifetime,
+            held.label("held"),
             sa.func.coalesce(
                 sa.func.sum(sa.case((entry.available_at <= Member.balances_at, entry.points), else_=0)), 0
             ).label("available"),
@@ -189,6 +201,7 @@ async def find_drift(
             for field, cached, ledger in (
                 ("points_available", row.points_available, row.available),
                 ("points_pending", row.points_pending, row.pending),
+                ("points_held", row.points_held, row.held),
                 ("points_earned_lifetime", row.points_earned_lifetime, row.earned),
                 ("points_redeemed_lifetime", row.points_redeemed_lifetime, row.redeemed),
             ):
@@ -271,3 +284,116 @@ async def history_page(
     if before_id is not None:
         query = query.where(LedgerEntry.id < before_id)
     return list((await session.execute(query)).scalars())
+
+
+async def hold_points(
+    session: AsyncSession,
+    member: Member,
+    *,
+    points: int,
+    idempotency_key: str,
+    source_id: str | None,
+    explanation: dict[str, Any],
+) -> Posted:
+    """Move points from available to held (phase one of a redemption). The member must be locked.
+
+    Redeeming *authorises*: it is refused when the available balance does not cover it, checked here
+    under the member's row lock so two redemptions can never both spend the same points.
+    """
+    await mature_member(session, member)
+    if member.points_available < points:
+        raise InsufficientPoints(
+            f"{points} points needed, {max(member.points_available, 0)} available",
+            extra={"points_available": max(member.points_available, 0), "points_needed": points},
+        )
+    posted = await post_entry(
+        session,
+        member,
+        kind=EntryKind.REDEEM,
+        points=-points,
+        idempotency_key=idempotency_key,
+        source_type=SourceType.CHECKOUT,
+        source_id=source_id,
+        explanation=explanation,
+    )
+    if posted.created:
+        member.points_held += points
+    return posted
+
+
+async def release_hold(
+    session: AsyncSession,
+    member: Member,
+    *,
+    points: int,
+    idempotency_key: str,
+    source_id: str | None,
+    explanation: dict[str, Any],
+) -> Posted:
+    """Give held points back to available (a release entry). The member must be locked; callers
+    guard that each hold ends exactly once."""
+    posted = await post_entry(
+        session,
+        member,
+        kind=EntryKind.RELEASE,
+        points=points,
+        idempotency_key=idempotency_key,
+        source_type=SourceType.CHECKOUT,
+        source_id=source_id,
+        explanation=explanation,
+    )
+    if posted.created:
+        member.points_held -= points
+    return posted
+
+
+async def settle_hold(session: AsyncSession, member: Member, *, points: int) -> None:
+    """Held points were spent (an order used the discount): they stop being held. No entry is needed:
+    the redeem entry already took them from available."""
+    member.points_held -= points
+    member.updated_at = utcnow()
+    await outbox.enqueue_member_sync(session, member)
+
+
+async def take_points(
+    session: AsyncSession,
+    member: Member,
+    *,
+    points: int,
+    idempotency_key: str,
+    source_id: str | None,
+    explanation: dict[str, Any],
+) -> Posted:
+    """Spend points without a hold, even below zero (a discount already given must be paid for)."""
+    return await post_entry(
+        session,
+        member,
+        kind=EntryKind.REDEEM,
+        points=-points,
+        idempotency_key=idempotency_key,
+        source_type=SourceType.ORDER,
+        source_id=source_id,
+        explanation=explanation,
+    )
+
+
+async def give_back(
+    session: AsyncSession,
+    member: Member,
+    *,
+    points: int,
+    idempotency_key: str,
+    source_id: str | None,
+    explanation: dict[str, Any],
+) -> Posted:
+    """Return points that were spent on an order that was then cancelled or refunded."""
+    return await post_entry(
+        session,
+        member,
+        kind=EntryKind.RELEASE,
+        points=points,
+        idempotency_key=idempotency_key,
+        source_type=SourceType.ORDER,
+        source_id=source_id,
+        explanation=explanation,
+    )

@@ -1,0 +1,164 @@
+"""The shopper's rewards and checkout redemptions (storefront API, shopper token)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from app.api.deps import DatabaseDep, GatewayDep, ShopperDep
+from app.db import SessionDep
+from app.members import service as members
+from app.redemption import service as redemption
+from app.redemption.models import Hold
+from app.redemption.schemas import CheckoutOut, MoneyOut, RedeemIn, RedeemOut, RedemptionOut, RedemptionsOut
+from app.rewards import service as rewards
+from app.rewards.schemas import ShopperRewardOut, ShopperRewardsOut
+
+router = APIRouter(prefix="/api/storefront", tags=["storefront"])
+
+CheckoutId = Annotated[str, Path(min_length=1, max_length=255, description="the Saleor checkout id")]
+
+REDEEM_ERRORS: dict[int | str, dict[str, str]] = {
+    401: {"description": "missing, expired or foreign shopper token"},
+    403: {"description": "the checkout belongs to someone else, or the shopper has not joined"},
+    404: {"description": "no such checkout or reward"},
+    409: {
+        "description": "not enough points, reward unavailable, checkout already discounted, or Saleor refused"
+    },
+    422: {"description": "invalid redemption (below the minimum, above the cap, not offered here)"},
+    429: {"description": "too many attempts"},
+    502: {"description": "Saleor failed midway; nothing was taken"},
+}
+
+
+def _redemption(hold: Hold, partner_code: str | None = None) -> RedemptionOut:
+    amount = hold.discount_applied if hold.discount_applied is not None else hold.discount_amount
+    return RedemptionOut(
+        id=hold.id,
+        status=hold.status,
+        kind=hold.kind,
+        reward_id=hold.reward_id,
+        points=hold.points,
+        discount=MoneyOut(amount=amount, currency=hold.currency)
+        if amount is not None and hold.currency
+        else None,
+        partner_code=partner_code,
+        created_at=hold.created_at,
+        expires_at=hold.expires_at,
+    )
+
+
+def _checkout(checkout_id: str, totals: redemption.CheckoutTotals | None) -> CheckoutOut | None:
+    if totals is None:
+        return None
+    currency = totals.currency
+    return CheckoutOut(
+        id=checkout_id,
+        has_loyalty_discount=totals.voucher_code_is_ours,
+        discount=MoneyOut(amount=totals.discount, currency=currency),
+        subtotal=MoneyOut(amount=totals.subtotal, currency=currency),
+        shipping=MoneyOut(amount=totals.shipping, currency=currency),
+        total=MoneyOut(amount=totals.total, currency=currency),
+    )
+
+
+@router.get("/rewards", response_model=ShopperRewardsOut, summary="Rewards the shopper can redeem")
+async def list_rewards(
+    session: SessionDep,
+    shopper: ShopperDep,
+    currency: Annotated[
+        str | None, Query(pattern=r"^[A-Z]{3}$", description="the channel's currency")
+    ] = None,
+) -> ShopperRewardsOut:
+    member = await members.shopper_member(
+        session, shopper.installation, saleor_user_id=shopper.user_id, email=shopper.email
+    )
+    available = (await members.summary(session, shopper.installation, member)).balances.available
+    catalog = await rewards.list_rewards(session, shopper.installation.id, only_live=True)
+    return ShopperRewardsOut(
+        points_available=max(available, 0),
+        rewards=[
+            ShopperRewardOut(
+                id=reward.id,
+                name=reward.name,
+                description=reward.description,
+                kind=reward.kind,
+                points_cost=reward.points_cost,
+                value=rewards.shopper_value(reward, currency),
+                currency=currency,
+                min_order_amount=reward.min_order_amounts.get(currency) if currency else None,
+                affordable=available >= reward.points_cost,
+                points_missing=max(0, reward.points_cost - available),
+                ends_at=reward.ends_at,
+            )
+            for reward in catalog
+            if rewards.offered_in(reward, currency) and reward.tier_required is None
+        ],
+    )
+
+
+@router.post(
+    "/checkouts/{checkout_id}/redemptions",
+    response_model=RedeemOut,
+    status_code=201,
+    responses=REDEEM_ERRORS,
+    summary="Turn points into a discount on the shopper's checkout",
+)
+async def redeem(
+    database: DatabaseDep, gateway: GatewayDep, shopper: ShopperDep, checkout_id: CheckoutId, body: RedeemIn
+) -> RedeemOut:
+    outcome = await redemption.redeem(
+        database,
+        gateway,
+        shopper.installation,
+        shopper_user_id=shopper.user_id,
+        shopper_email=shopper.email,
+        checkout_id=checkout_id,
+        request=redemption.RedeemRequest(reward_id=body.reward_id, points=body.points),
+    )
+    return RedeemOut(
+        redemption=_redemption(outcome.hold, outcome.partner_code),
+        checkout=_checkout(checkout_id, outcome.checkout),
+    )
+
+
+@router.get(
+    "/checkouts/{checkout_id}/redemptions",
+    response_model=RedemptionsOut,
+    summary="The shopper's redemptions on a checkout",
+)
+async def list_redemptions(
+    session: SessionDep, shopper: ShopperDep, checkout_id: CheckoutId
+) -> RedemptionsOut:
+    member = await members.find_by_user(session, shopper.installation.id, shopper.user_id)
+    holds = (
+        await redemption.holds_for_checkout(session, shopper.installation, member, checkout_id)
+        if member
+        else []
+    )
+    return RedemptionsOut(redemptions=[_redemption(hold) for hold in holds])
+
+
+@router.delete(
+    "/checkouts/{checkout_id}/redemptions/{redemption_id}",
+    response_model=RedeemOut,
+    responses=REDEEM_ERRORS,
+    summary="Undo a redemption: the discount comes off, the points come back",
+)
+async def undo(
+    database: DatabaseDep,
+    gateway: GatewayDep,
+    shopper: ShopperDep,
+    checkout_id: CheckoutId,
+    redemption_id: int,
+) -> RedeemOut:
+    outcome = await redemption.undo(
+        database,
+        gateway,
+        shopper.installation,
+        shopper_user_id=shopper.user_id,
+        checkout_id=checkout_id,
+        hold_id=redemption_id,
+    )
+    return RedeemOut(redemption=_redemption(outcome.hold), checkout=_checkout(checkout_id, outcome.checkout))
