@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 import structlog
 
-from app.db import Database
+from app.db import Database, utcnow
 from app.errors import LojalError
 from app.installations import service as installations
 from app.installations.models import Installation
@@ -19,6 +19,8 @@ from app.saleor.client import SaleorClient, SaleorGraphQLError
 from app.saleor.gateway import AppUninstalled, SaleorGateway
 
 log = structlog.get_logger(__name__)
+
+SWEEP_GRACE = timedelta(hours=1)
 
 
 def _codes_of(node: dict[str, Any]) -> set[str]:
@@ -96,14 +98,20 @@ async def _sweep_installation(database: Database, client: SaleorClient, installa
     if not tagged:
         return 0
     hold_ids = [hold_id for hold_id in tagged.values() if hold_id is not None]
+    recently = utcnow() - SWEEP_GRACE
     async with database.transaction() as session:
+        # Open holds keep their voucher; holds that ended a moment ago are the outbox's to clean (it
+        # takes the code off the checkout first, which needs the voucher to still exist).
         live = set(
             (
                 await session.execute(
                     sa.select(Hold.id).where(
                         Hold.installation_id == installation.id,
                         Hold.id.in_(hold_ids),
-                        Hold.status.in_([status.value for status in OPEN_STATUSES]),
+                        sa.or_(
+                            Hold.status.in_([status.value for status in OPEN_STATUSES]),
+                            Hold.ended_at >= recently,
+                        ),
                     )
                 )
             ).scalars()
