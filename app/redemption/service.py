@@ -26,6 +26,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import Database, utcnow
+from app.earning.calculation import amount_text
 from app.earning.models import Order
 from app.earning.program import channel_terms, get_program
 from app.errors import Conflict, Forbidden, LojalError, NotFound, SaleorUnavailable, TooManyRequests
@@ -110,8 +111,8 @@ def new_voucher_code() -> str:
 
 
 def _amount(money: dict[str, Any] | None) -> Decimal:
-    """A Money node ({"amount": 5.0, ...}) as an exact Decimal; absent means zero."""
-    return Decimal(str((money or {}).get("amount", 0)))
+    """A Money node ({"amount": 5.0, ...}) as an exact Decimal with at least cents; absent means zero."""
+    return Decimal(amount_text(Decimal(str((money or {}).get("amount", 0)))))
 
 
 def _gross(taxed: dict[str, Any] | None) -> Decimal:
