@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 
 from app.api.deps import GatewayDep, StaffUser, require_staff
@@ -20,6 +20,9 @@ from app.earning.schemas import (
     ProgramSettingsOut,
 )
 from app.errors import NotFound
+from app.redemption import service as redemption
+from app.redemption.models import HoldStatus
+from app.redemption.schemas import StaffRedemptionOut
 from app.rewards import service as rewards
 from app.rewards.models import Reward, RewardKind
 from app.rewards.schemas import PartnerCodesIn, PartnerCodesOut, RewardIn, RewardOut
@@ -161,3 +164,23 @@ async def add_codes(
     )
     pool = await rewards.partner_pool(session, staff.installation.id, reward_id)
     return PartnerCodesOut(added=added, skipped=skipped, codes_total=pool.total, codes_free=pool.free)
+
+
+@router.get(
+    "/redemptions",
+    response_model=list[StaffRedemptionOut],
+    responses=ERRORS,
+    summary="Redemptions, e.g. the flagged ones (a code used on another customer's order)",
+)
+async def list_redemptions(
+    session: SessionDep,
+    staff: StaffReader,
+    status: Annotated[HoldStatus | None, Query()] = None,
+    flagged: Annotated[bool | None, Query()] = None,
+    member_id: Annotated[int | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[StaffRedemptionOut]:
+    holds = await redemption.list_holds(
+        session, staff.installation.id, status=status, flagged=flagged, member_id=member_id, limit=limit
+    )
+    return [StaffRedemptionOut.model_validate(hold) for hold in holds]

@@ -31,49 +31,62 @@ LEASE = timedelta(seconds=60)
 PENDING_WHERE = sa.text("sent_at IS NULL AND failed_at IS NULL")
 
 
+def _coalescing_insert(session: AsyncSession, rows: list[dict[str, Any]]) -> Any:
+    """INSERT of messages that coalesce with an unsent one of the same key (one per key waits)."""
+    statement = dialect_insert(session)(OutboxMessage).values(rows)
+    return statement.on_conflict_do_update(
+        index_elements=["installation_id", "dedupe_key"],
+        index_where=PENDING_WHERE,
+        # Bare columns here are the waiting row's: an unclaimed one simply absorbs the new message; one
+        # a worker is sending right now is marked to be sent again (its content may be stale).
+        set_={"requeue": sa.case((OutboxMessage.claimed_at.is_not(None), True), else_=OutboxMessage.requeue)},
+    )
+
+
 async def enqueue(
     session: AsyncSession, installation_id: int, *, kind: str, dedupe_key: str, payload: dict[str, Any]
 ) -> None:
     """Queue a message unless an unsent one with the same key is already waiting."""
-    insert = dialect_insert(session)
-    statement = (
-        insert(OutboxMessage)
-        .values(
-            installation_id=installation_id,
-            kind=kind,
-            dedupe_key=dedupe_key,
-            payload=payload,
-            attempts=0,
-            next_attempt_at=utcnow(),
-            created_at=utcnow(),
-        )
-        .on_conflict_do_update(
-            index_elements=["installation_id", "dedupe_key"],
-            index_where=PENDING_WHERE,
-            # Bare columns here are the waiting row's: an unclaimed one simply coalesces.
-            set_={
-                "requeue": sa.case((OutboxMessage.claimed_at.is_not(None), True), else_=OutboxMessage.requeue)
-            },
-        )
-    )
-    await session.execute(statement)
+    now = utcnow()
+    row = {
+        "installation_id": installation_id,
+        "kind": kind,
+        "dedupe_key": dedupe_key,
+        "payload": payload,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "requeue": False,
+    }
+    await session.execute(_coalescing_insert(session, [row]))
 
 
-async def enqueue_member_sync_ids(session: AsyncSession, installation_id: int, member_id: int) -> None:
-    await enqueue(
-        session,
-        installation_id,
-        kind=MEMBER_METADATA,
-        dedupe_key=f"member:{member_id}",
-        payload={"member_id": member_id},
-    )
+async def enqueue_member_syncs(session: AsyncSession, members: list[tuple[int, int]]) -> None:
+    """Queue metadata syncs for many (installation id, member id) pairs in one statement."""
+    if not members:
+        return
+    now = utcnow()
+    rows = [
+        {
+            "installation_id": installation_id,
+            "kind": MEMBER_METADATA,
+            "dedupe_key": f"member:{member_id}",
+            "payload": {"member_id": member_id},
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            "requeue": False,
+        }
+        for installation_id, member_id in dict.fromkeys(members)
+    ]
+    await session.execute(_coalescing_insert(session, rows))
 
 
 async def enqueue_member_sync(session: AsyncSession, member: Member) -> None:
     # Guests have no Saleor customer to write to; erased members must not be written back.
     if member.saleor_user_id is None or member.anonymised_at is not None:
         return
-    await enqueue_member_sync_ids(session, member.installation_id, member.id)
+    await enqueue_member_syncs(session, [(member.installation_id, member.id)])
 
 
 @dataclass(frozen=True)

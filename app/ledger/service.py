@@ -254,8 +254,9 @@ async def mature_due_members(
             )
         )
     ).all()
-    for installation_id, member_id in rows:
-        await outbox.enqueue_member_sync_ids(session, installation_id, member_id)
+    await outbox.enqueue_member_syncs(
+        session, [(installation_id, member_id) for installation_id, member_id in rows]
+    )
     return ids
 
 

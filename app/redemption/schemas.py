@@ -52,3 +52,27 @@ class RedeemOut(BaseModel):
 
 class RedemptionsOut(BaseModel):
     redemptions: list[RedemptionOut]
+
+
+class StaffRedemptionOut(BaseModel):
+    """A redemption as staff see it, with why it was flagged."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    member_id: int
+    checkout_id: str | None
+    reward_id: int | None
+    kind: str
+    status: str
+    points: int
+    points_committed: int | None
+    currency: str | None
+    discount_amount: Decimal | None
+    discount_applied: Decimal | None
+    saleor_order_id: str | None
+    end_reason: str | None
+    flagged_reason: str | None
+    created_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None

@@ -749,3 +749,25 @@ async def release_expired(database: Database, *, now: datetime | None = None, ba
                     released += 1
         if len(holds) < batch_size:
             return released
+
+
+async def list_holds(
+    session: AsyncSession,
+    installation_id: int,
+    *,
+    status: str | None = None,
+    flagged: bool | None = None,
+    member_id: int | None = None,
+    limit: int = 50,
+) -> list[Hold]:
+    """Redemptions for staff, newest first; `flagged` finds codes used where they should not have been."""
+    query = (
+        sa.select(Hold).where(Hold.installation_id == installation_id).order_by(Hold.id.desc()).limit(limit)
+    )
+    if status is not None:
+        query = query.where(Hold.status == status)
+    if flagged is not None:
+        query = query.where(Hold.flagged_reason.is_not(None) if flagged else Hold.flagged_reason.is_(None))
+    if member_id is not None:
+        query = query.where(Hold.member_id == member_id)
+    return list((await session.execute(query)).scalars())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from functools import lru_cache
 from typing import Any
 
 import jwt
@@ -39,10 +40,16 @@ class _KeyProblem(Exception):
     """Internal: the stored JWKS could not verify; a refetch may help."""
 
 
+@lru_cache(maxsize=256)
+def _load_key(jwk_json: str) -> Any:
+    # Parsing an RSA key costs more than verifying with it; keys repeat on every request.
+    return RSAAlgorithm.from_jwk(jwk_json)
+
+
 def _public_key(jwks: dict[str, Any], kid: str | None) -> Any:
     for key in jwks.get("keys", []):
         if isinstance(key, dict) and key.get("kid") == kid and key.get("kty") == "RSA":
-            return RSAAlgorithm.from_jwk(json.dumps(key))
+            return _load_key(json.dumps(key, sort_keys=True))
     raise _KeyProblem(f"no key with kid {kid!r}")
 
 

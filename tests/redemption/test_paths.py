@@ -348,3 +348,47 @@ async def test_voucher_codes_never_reach_the_logs(
     out, err = capfd.readouterr()
     assert "points_redeemed" in err or "hold_committed" in err or JANE_ID  # logs were captured
     assert code not in out + err
+
+
+async def test_staff_see_flagged_redemptions(
+    client: httpx.AsyncClient, installed: FakeSaleor, database: Database
+) -> None:
+    from tests.helpers import staff_headers
+
+    await give_points(client, installed, 1000)
+    checkout_id = installed.add_checkout()
+    assert (await redeem(client, installed, checkout_id, points=300)).status_code == 201
+    order = installed.complete_checkout(checkout_id)
+    order["order"]["checkoutId"] = "Q2hlY2tvdXQ6b3RoZXI="  # the code surfaced from another checkout
+    await deliver(client, installed, "ORDER_FULLY_PAID", order)
+    response = await client.get(
+        "/api/admin/redemptions", params={"flagged": "true"}, headers=staff_headers(installed)
+    )
+    assert response.status_code == 200
+    [flagged] = response.json()
+    assert flagged["flagged_reason"] == "our code was used from another checkout"
+    assert flagged["status"] == "committed"
+    clean = await client.get(
+        "/api/admin/redemptions", params={"flagged": "false"}, headers=staff_headers(installed)
+    )
+    assert clean.json() == []
+    forbidden = await client.get(
+        "/api/admin/redemptions", headers=staff_headers(installed, user_permissions=[])
+    )
+    assert forbidden.status_code == 403
+
+
+async def test_expired_unpaid_order_gives_spent_points_back(
+    client: httpx.AsyncClient, installed: FakeSaleor, database: Database
+) -> None:
+    await give_points(client, installed, 1000)
+    checkout_id = installed.add_checkout()
+    assert (await redeem(client, installed, checkout_id, points=300)).status_code == 201
+    order = installed.complete_checkout(checkout_id)
+    order["order"]["chargeStatus"] = "NONE"
+    await deliver(client, installed, "ORDER_CREATED", order)
+    assert (await points(client, installed))["available"] == 700
+    expired = {**order, "order": {**order["order"], "status": "EXPIRED"}}
+    assert (await deliver(client, installed, "ORDER_EXPIRED", expired)).status_code == 200
+    assert (await points(client, installed))["available"] == 1000
+    assert await find_problems(database) == []
