@@ -26,6 +26,7 @@ from graphql import DocumentNode, OperationType, parse
 from graphql.language import OperationDefinitionNode
 
 from app.errors import SaleorUnavailable
+from app.saleor.documents import complete_document
 
 log = structlog.get_logger(__name__)
 
@@ -43,8 +44,7 @@ class SaleorGraphQLError(Exception):
 
 @cache
 def load_document(name: str) -> DocumentNode:
-    path = GRAPHQL_DIR / f"{name}.graphql"
-    return parse(path.read_text())
+    return parse(complete_document(GRAPHQL_DIR / f"{name}.graphql", GRAPHQL_DIR / "fragments"))
 
 
 def document_names() -> list[str]:
