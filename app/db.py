@@ -106,7 +106,8 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
         max_overflow=20,
         pool_pre_ping=True,
         pool_timeout=10,
-        connect_args={"timeout": 5, "command_timeout": 15},
+        # UTC sessions: KPI days (date(created_at)) are UTC days whatever the server's time zone.
+        connect_args={"timeout": 5, "command_timeout": 15, "server_settings": {"timezone": "UTC"}},
     )
 
 
@@ -116,7 +117,9 @@ class Database:
     def __init__(self, database_url: str) -> None:
         self.url = database_url
         self.engine = create_engine(database_url)
-        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        # Autoflush stays on: a query must see the transaction's own pending changes (a hold committed a
+        # moment ago, a balance changed before the member is re-read under its lock).
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
 
     @property
     def dialect(self) -> str:

@@ -14,7 +14,7 @@ import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.routing import APIRoute
 
-from app.api import admin, dashboard, install, ops, pages, redemption, storefront
+from app.api import admin, admin_kpis, admin_members, dashboard, install, ops, pages, redemption, storefront
 from app.db import Database
 from app.errors import install_error_handlers
 from app.jobs.runner import worker_loop
@@ -78,6 +78,8 @@ def create_app(
     app.include_router(storefront.router)
     app.include_router(redemption.router)
     app.include_router(admin.router)
+    app.include_router(admin_members.router)
+    app.include_router(admin_kpis.router)
     app.include_router(ops.router)
     app.include_router(pages.router)
     app.include_router(dashboard.router)

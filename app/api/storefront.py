@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from decimal import Decimal
 from typing import Annotated
 
@@ -10,24 +9,20 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, model_validator
 
 from app.api.deps import GatewayDep, ShopperDep
+from app.api.views import decode_cursor, encode_cursor, entry_out, order_points_out, points_out
 from app.db import SessionDep, utcnow
 from app.earning import service as earning
 from app.earning.calculation import LineInput
 from app.earning.program import get_program
-from app.errors import BadRequest
 from app.ledger import service as ledger
-from app.ledger.describe import describe
 from app.members import service as members
 from app.members.schemas import (
     ConsentIn,
-    EntryOut,
     HistoryOut,
     MemberOut,
     MeOut,
     NextAvailableOut,
-    OrderPointsOut,
     OrdersOut,
-    PointsOut,
 )
 
 router = APIRouter(prefix="/api/storefront", tags=["storefront"])
@@ -42,7 +37,6 @@ async def _me(session: SessionDep, shopper: ShopperDep) -> MeOut:
         session, shopper.installation, saleor_user_id=shopper.user_id, email=shopper.email
     )
     summary = await members.summary(session, shopper.installation, member)
-    b = summary.balances
     return MeOut(
         member=MemberOut(
             id=member.id,
@@ -52,13 +46,7 @@ async def _me(session: SessionDep, shopper: ShopperDep) -> MeOut:
             enrolled_at=member.enrolled_at,
             consent_at=member.consent_at,
         ),
-        points=PointsOut(
-            available=b.available,
-            pending=b.pending,
-            held=b.held,
-            lifetime_earned=b.earned_lifetime,
-            lifetime_redeemed=b.redeemed_lifetime,
-        ),
+        points=points_out(summary.balances),
         next_available=[NextAvailableOut(points=p, available_at=at) for p, at in summary.next_available],
         tier=None,
         enrolment=summary.enrolment,
@@ -79,21 +67,6 @@ async def consent(session: SessionDep, shopper: ShopperDep, body: ConsentIn) -> 
     return await _me(session, shopper)
 
 
-def _encode_cursor(entry_id: int) -> str:
-    return base64.urlsafe_b64encode(f"e:{entry_id}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, value = raw.split(":", 1)
-        if prefix != "e":
-            raise ValueError(prefix)
-        return int(value)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest("the cursor is not one this API gave out") from exc
-
-
 @router.get("/me/history", response_model=HistoryOut, responses=AUTH_ERRORS, summary="Points history")
 async def history(
     session: SessionDep,
@@ -104,25 +77,13 @@ async def history(
     member = await members.shopper_member(
         session, shopper.installation, saleor_user_id=shopper.user_id, email=shopper.email
     )
-    before = _decode_cursor(cursor) if cursor else None
+    before = decode_cursor(cursor) if cursor else None
     entries = await ledger.history_page(session, member, before_id=before, limit=limit + 1)
     page = entries[:limit]
     now = utcnow()
     return HistoryOut(
-        entries=[
-            EntryOut(
-                id=e.id,
-                kind=e.kind,
-                points=e.points,
-                status="pending" if e.available_at > now else "available",
-                created_at=e.created_at,
-                available_at=e.available_at,
-                description=describe(e),
-                explanation=e.explanation,
-            )
-            for e in page
-        ],
-        next_cursor=_encode_cursor(page[-1].id) if len(entries) > limit else None,
+        entries=[entry_out(e, now) for e in page],
+        next_cursor=encode_cursor(page[-1].id) if len(entries) > limit else None,
     )
 
 
@@ -134,17 +95,8 @@ async def orders(session: SessionDep, shopper: ShopperDep) -> OrdersOut:
     program = await get_program(session, shopper.installation.id)
     return OrdersOut(
         orders=[
-            OrderPointsOut(
-                order_id=order.saleor_order_id,
-                number=order.number,
-                placed_at=order.placed_at,
-                status=order.earn_status,
-                explanation=earning.explain_order(order, program.earn_trigger),
-                points=order.points_earned + order.points_bonus,
-                points_reversed=order.points_reversed,
-                available_at=order.points_available_at,
-            )
-            for order in await earning.member_orders(session, member)
+            order_points_out(order, program.earn_trigger)
+            for order in await members.member_orders(session, member)
         ]
     )
 

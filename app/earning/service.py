@@ -384,16 +384,6 @@ async def preview_checkout(
     return currency, result
 
 
-async def member_orders(session: AsyncSession, member: Member, *, limit: int = 50) -> list[Order]:
-    rows = await session.execute(
-        sa.select(Order)
-        .where(Order.installation_id == member.installation_id, Order.member_id == member.id)
-        .order_by(Order.placed_at.desc(), Order.id.desc())
-        .limit(limit)
-    )
-    return list(rows.scalars())
-
-
 def explain_order(order: Order, earn_trigger: str) -> str:
     """Why an order has (or has not yet) earned points, in the shopper's words."""
     number = f"Order #{order.number}" if order.number else "This order"

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 
 class PointsOut(BaseModel):
@@ -74,3 +76,66 @@ class OrderPointsOut(BaseModel):
 
 class OrdersOut(BaseModel):
     orders: list[OrderPointsOut]
+
+
+class StaffMemberOut(BaseModel):
+    id: int
+    saleor_user_id: str | None
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+    enrolled: bool
+    joined_at: datetime
+    enrolled_at: datetime | None
+    consent_at: datetime | None
+    opted_out_at: datetime | None
+    points: PointsOut
+
+
+class MembersPageOut(BaseModel):
+    total: int
+    page: int
+    page_size: int
+    members: list[StaffMemberOut]
+
+
+class StaffEntryOut(EntryOut):
+    actor: str | None
+
+
+class StaffOrderOut(OrderPointsOut):
+    currency: str
+    total: Decimal
+    refunded: Decimal
+
+
+class MemberDetailOut(BaseModel):
+    member: StaffMemberOut
+    next_available: list[NextAvailableOut]
+    history: list[StaffEntryOut]
+    history_next_cursor: str | None
+    orders: list[StaffOrderOut]
+    tier: TierOut | None
+
+
+class AdjustmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    points: int = Field(ge=-10_000_000, le=10_000_000, description="positive adds, negative takes away")
+    reason: Annotated[str, StringConstraints(min_length=3, max_length=500, strip_whitespace=True)]
+    idempotency_key: Annotated[str, StringConstraints(min_length=8, max_length=100)] | None = Field(
+        default=None,
+        description="send the same key again to retry safely (the Loyalty tab sends one per form)",
+    )
+
+    @field_validator("points")
+    @classmethod
+    def _not_zero(cls, value: int) -> int:
+        if value == 0:
+            raise ValueError("an adjustment moves at least one point")
+        return value
+
+
+class AdjustmentOut(BaseModel):
+    entry: StaffEntryOut
+    member: StaffMemberOut

@@ -314,3 +314,14 @@ async def summary(session: AsyncSession, installation: Installation, member: Mem
         next_available=await ledger.pending_schedule(session, member),
         enrolment=program.enrolment,
     )
+
+
+async def member_orders(session: AsyncSession, member: Member, *, limit: int = 50) -> list[Order]:
+    """The member's orders as Lojal saw them, newest first."""
+    rows = await session.execute(
+        sa.select(Order)
+        .where(Order.installation_id == member.installation_id, Order.member_id == member.id)
+        .order_by(Order.placed_at.desc(), Order.id.desc())
+        .limit(limit)
+    )
+    return list(rows.scalars())

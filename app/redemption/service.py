@@ -445,7 +445,7 @@ async def redeem(
             locked.voucher_id = progress.voucher_id
             await _release(session, installation, locked, f"discount not created: {type(failure).__name__}")
         if progress.voucher_id is not None:
-            await _delete_voucher_now(client, progress.voucher_id)
+            await _take_off_and_delete_now(client, checkout.checkout_id, progress.voucher_id)
         if isinstance(failure, DiscountRefused):
             raise failure
         raise SaleorUnavailable(
@@ -489,6 +489,18 @@ async def _delete_voucher_now(client: SaleorClient, voucher_id: str) -> None:
         await client.execute("voucher_delete", {"id": voucher_id})
     except (LojalError, SaleorGraphQLError) as exc:
         log.warning("voucher_delete_deferred", error=type(exc).__name__)
+
+
+async def _take_off_and_delete_now(client: SaleorClient, checkout_id: str, voucher_id: str) -> None:
+    """After a failed redemption: Saleor may have applied the code although its answer was lost, so take
+    it off the checkout first (only possible while the voucher exists), then delete the voucher. If the
+    removal cannot be sent, leave both to the queued outbox message, which does them in that order."""
+    try:
+        await client.execute("checkout_remove_promo_code", {"id": checkout_id, "promoCodeId": voucher_id})
+    except (LojalError, SaleorGraphQLError) as exc:
+        log.warning("voucher_cleanup_deferred", error=type(exc).__name__)
+        return
+    await _delete_voucher_now(client, voucher_id)
 
 
 async def holds_for_checkout(

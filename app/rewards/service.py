@@ -36,6 +36,11 @@ async def list_rewards(
             sa.or_(Reward.starts_at.is_(None), Reward.starts_at <= now),
             sa.or_(Reward.ends_at.is_(None), Reward.ends_at > now),
             sa.or_(Reward.stock.is_(None), Reward.stock > 0),
+            # A partner reward is only on offer while its pool has a code left to hand out.
+            sa.or_(
+                Reward.kind != RewardKind.PARTNER,
+                sa.exists().where(PartnerCode.reward_id == Reward.id, PartnerCode.hold_id.is_(None)),
+            ),
         )
     return list((await session.execute(query)).scalars())
 

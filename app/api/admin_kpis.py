@@ -1,0 +1,91 @@
+"""KPIs for the Loyalty tab's overview, and their CSV exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+
+from app.analytics import service as analytics
+from app.analytics.schemas import KpisOut
+from app.api.deps import StaffUser, require_staff
+from app.db import SessionDep, utcnow
+from app.errors import BadRequest
+
+router = APIRouter(prefix="/api/admin/kpis", tags=["admin"])
+
+KpiReader = Annotated[StaffUser, Depends(require_staff("MANAGE_USERS"))]
+MAX_DAYS = 731
+
+
+class Section(StrEnum):
+    SUMMARY = "summary"
+    DAILY = "daily"
+    CURRENCIES = "currencies"
+    REWARDS = "rewards"
+
+
+def _period(start: date | None, end: date | None) -> tuple[datetime, datetime]:
+    """[start, end] as whole UTC days; the last 30 days by default."""
+    last = end or utcnow().date()
+    first = start or last - timedelta(days=29)
+    if first > last:
+        raise BadRequest("`from` must not be after `to`")
+    if (last - first).days >= MAX_DAYS:
+        raise BadRequest(f"choose at most {MAX_DAYS} days")
+    return datetime.combine(first, time.min, tzinfo=UTC), datetime.combine(
+        last + timedelta(days=1), time.min, tzinfo=UTC
+    )
+
+
+@router.get("", response_model=KpisOut, summary="KPIs over a period (UTC days, both ends included)")
+async def kpis(
+    session: SessionDep,
+    staff: KpiReader,
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+) -> KpisOut:
+    first, last = _period(start, end)
+    return KpisOut.model_validate(await analytics.compute_kpis(session, staff.installation.id, first, last))
+
+
+def _rows(figures: KpisOut, section: Section) -> list[dict[str, Any]]:
+    if section == Section.DAILY:
+        return [row.model_dump(mode="json") for row in figures.daily]
+    if section == Section.CURRENCIES:
+        return [row.model_dump(mode="json") for row in figures.currencies]
+    if section == Section.REWARDS:
+        return [row.model_dump(mode="json") for row in figures.rewards]
+    summary = figures.model_dump(mode="json", exclude={"currencies", "rewards", "daily"})
+    return [{"kpi": key, "value": value} for key, value in summary.items()]
+
+
+@router.get(".csv", summary="A KPI section as CSV (summary, daily, currencies, rewards)")
+async def kpis_csv(
+    session: SessionDep,
+    staff: KpiReader,
+    section: Section = Section.SUMMARY,
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+) -> Response:
+    first, last = _period(start, end)
+    figures = KpisOut.model_validate(
+        await analytics.compute_kpis(session, staff.installation.id, first, last)
+    )
+    rows = _rows(figures, section)
+    buffer = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    filename = f"lojal-{section.value}-{first.date()}-{(last - timedelta(days=1)).date()}.csv"
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,0 +1,97 @@
+"""How domain objects are shown, shared by the storefront and admin routers."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+
+from app.earning import service as earning
+from app.earning.models import Order
+from app.errors import BadRequest
+from app.ledger.balances import Balances
+from app.ledger.describe import describe
+from app.ledger.models import LedgerEntry
+from app.members.models import Member
+from app.members.schemas import EntryOut, OrderPointsOut, PointsOut, StaffEntryOut, StaffMemberOut
+
+
+def points_out(balances: Balances) -> PointsOut:
+    return PointsOut(
+        available=balances.available,
+        pending=balances.pending,
+        held=balances.held,
+        lifetime_earned=balances.earned_lifetime,
+        lifetime_redeemed=balances.redeemed_lifetime,
+    )
+
+
+def cached_points(member: Member) -> PointsOut:
+    """Balances as cached on the row (lists show these; a member page shows them as of now)."""
+    return PointsOut(
+        available=member.points_available,
+        pending=member.points_pending,
+        held=member.points_held,
+        lifetime_earned=member.points_earned_lifetime,
+        lifetime_redeemed=member.points_redeemed_lifetime,
+    )
+
+
+def entry_out(entry: LedgerEntry, now: datetime) -> EntryOut:
+    return EntryOut(
+        id=entry.id,
+        kind=entry.kind,
+        points=entry.points,
+        status="pending" if entry.available_at > now else "available",
+        created_at=entry.created_at,
+        available_at=entry.available_at,
+        description=describe(entry),
+        explanation=entry.explanation,
+    )
+
+
+def staff_entry_out(entry: LedgerEntry, now: datetime) -> StaffEntryOut:
+    return StaffEntryOut(**entry_out(entry, now).model_dump(), actor=entry.actor)
+
+
+def staff_member_out(member: Member, points: PointsOut | None = None) -> StaffMemberOut:
+    return StaffMemberOut(
+        id=member.id,
+        saleor_user_id=member.saleor_user_id,
+        email=member.email,
+        first_name=member.first_name,
+        last_name=member.last_name,
+        enrolled=member.is_enrolled,
+        joined_at=member.joined_at,
+        enrolled_at=member.enrolled_at,
+        consent_at=member.consent_at,
+        opted_out_at=member.opted_out_at,
+        points=points or cached_points(member),
+    )
+
+
+def order_points_out(order: Order, earn_trigger: str) -> OrderPointsOut:
+    return OrderPointsOut(
+        order_id=order.saleor_order_id,
+        number=order.number,
+        placed_at=order.placed_at,
+        status=order.earn_status,
+        explanation=earning.explain_order(order, earn_trigger),
+        points=order.points_earned + order.points_bonus,
+        points_reversed=order.points_reversed,
+        available_at=order.points_available_at,
+    )
+
+
+def encode_cursor(entry_id: int) -> str:
+    return base64.urlsafe_b64encode(f"e:{entry_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, value = raw.split(":", 1)
+        if prefix != "e":
+            raise ValueError(prefix)
+        return int(value)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest("the cursor is not one this API gave out") from exc
