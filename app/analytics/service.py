@@ -148,7 +148,8 @@ async def _active_members(
     session: AsyncSession, installation_id: int, start: datetime, end: datetime
 ) -> set[int]:
     rows = await session.execute(
-        sa.select(sa.distinct(Order.member_id))
+        sa.select(Order.member_id)
+        .distinct()
         .join(Member, Member.id == Order.member_id)
         .where(
             *_counted_orders(installation_id), Order.placed_at >= start, Order.placed_at < end, _enrolled()
@@ -197,8 +198,9 @@ async def _currency_figures(
             Order.currency,
             sa.func.count(Order.id).filter(is_member, in_period),
             sa.func.count(Order.id).filter(sa.not_(is_member), in_period),
-            sa.func.avg(Order.total_gross).filter(is_member, in_period),
-            sa.func.avg(Order.total_gross).filter(sa.not_(is_member), in_period),
+            # Sums keep the amount type (exact on SQLite too); averages are divided out below.
+            sa.func.sum(Order.total_gross).filter(is_member, in_period),
+            sa.func.sum(Order.total_gross).filter(sa.not_(is_member), in_period),
             sa.func.sum(net).filter(is_member, in_period),
             sa.func.count(sa.distinct(Order.member_id)).filter(is_member, in_period),
             sa.func.sum(net).filter(sa.not_(is_member), in_period),
@@ -227,8 +229,8 @@ async def _currency_figures(
                 currency=currency,
                 orders_members=int(row[1]),
                 orders_others=int(row[2]),
-                aov_members=_money(row[3]) if row[3] is not None else None,
-                aov_others=_money(row[4]) if row[4] is not None else None,
+                aov_members=_money(Decimal(row[3]) / row[1]) if row[1] else None,
+                aov_others=_money(Decimal(row[4]) / row[2]) if row[2] else None,
                 spend_per_member=_money(Decimal(row[5]) / row[6]) if row[6] else None,
                 spend_per_other_customer=_money(Decimal(row[7]) / row[8]) if row[8] else None,
                 lifetime_value_per_member=_money(Decimal(row[9]) / row[10]) if row[10] else None,
@@ -265,7 +267,7 @@ async def _reward_figures(session: AsyncSession, installation_id: int) -> list[R
     )
     return [
         RewardFigures(int(r[0]), str(r[1]), int(r[2]), int(r[3]), int(r[4] or 0), int(r[5]))
-        for r in rows.tuples().all()
+        for r in rows.all()
     ]
 
 
