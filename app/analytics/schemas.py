@@ -3,12 +3,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 
 class CurrencyFiguresOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     currency: str
     orders_members: int
     orders_others: int
@@ -21,8 +19,6 @@ class CurrencyFiguresOut(BaseModel):
 
 
 class RewardFiguresOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     reward_id: int
     name: str
     points_cost: int
@@ -32,8 +28,6 @@ class RewardFiguresOut(BaseModel):
 
 
 class DailyFiguresOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     day: date
     points_issued: int
     points_redeemed: int
@@ -43,8 +37,6 @@ class DailyFiguresOut(BaseModel):
 
 
 class KpisOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     start: datetime
     end: datetime
     members: int

@@ -5,14 +5,14 @@ Money is reported per currency (each Saleor channel has its own); points are sto
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.analytics.schemas import CurrencyFiguresOut, DailyFiguresOut, KpisOut, RewardFiguresOut
 from app.earning.models import ChannelRule, Order, Program
 from app.ledger.models import EntryKind, LedgerEntry
 from app.members.models import Member
@@ -29,62 +29,6 @@ def _ratio(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
 
 def _money(value: Any) -> Decimal:
     return Decimal(value or 0).quantize(Decimal("0.01"))
-
-
-@dataclass(frozen=True)
-class CurrencyFigures:
-    currency: str
-    orders_members: int
-    orders_others: int
-    aov_members: Decimal | None
-    aov_others: Decimal | None
-    spend_per_member: Decimal | None
-    spend_per_other_customer: Decimal | None
-    lifetime_value_per_member: Decimal | None
-    liability: Decimal  # outstanding points valued at this currency's point value
-
-
-@dataclass(frozen=True)
-class RewardFigures:
-    reward_id: int
-    name: str
-    points_cost: int
-    redeemed: int
-    points_spent: int
-    open: int
-
-
-@dataclass(frozen=True)
-class DailyFigures:
-    day: date
-    points_issued: int
-    points_redeemed: int
-    new_members: int
-    orders_members: int
-    orders_others: int
-
-
-@dataclass(frozen=True)
-class Kpis:
-    start: datetime
-    end: datetime
-    members: int  # customers Lojal knows (erased ones left out), enrolled or not
-    members_enrolled: int
-    enrolment_rate: Decimal | None
-    new_members: int
-    active_members: int
-    points_issued: int
-    points_redeemed: int
-    points_reversed: int
-    points_expired: int
-    redemption_rate: Decimal | None
-    liability_points: int
-    repeat_purchase_rate: Decimal | None
-    retention_rate: Decimal | None
-    currencies: list[CurrencyFigures] = field(default_factory=list)
-    rewards: list[RewardFigures] = field(default_factory=list)
-    daily: list[DailyFigures] = field(default_factory=list)
-    tiers: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _enrolled() -> sa.ColumnElement[bool]:
@@ -188,7 +132,7 @@ async def _point_values(session: AsyncSession, installation_id: int) -> dict[str
 
 async def _currency_figures(
     session: AsyncSession, installation_id: int, start: datetime, end: datetime, liability_points: int
-) -> list[CurrencyFigures]:
+) -> list[CurrencyFiguresOut]:
     is_member = sa.and_(Order.member_id.is_not(None), _enrolled())
     net = Order.total_gross - Order.amount_refunded
     buyer = sa.func.coalesce(Order.customer_email, Order.saleor_order_id)
@@ -225,7 +169,7 @@ async def _currency_figures(
         currency = row[0]
         seen.add(currency)
         figures.append(
-            CurrencyFigures(
+            CurrencyFiguresOut(
                 currency=currency,
                 orders_members=int(row[1]),
                 orders_others=int(row[2]),
@@ -240,14 +184,22 @@ async def _currency_figures(
     for currency, value in sorted(values.items()):
         if currency not in seen:
             figures.append(
-                CurrencyFigures(
-                    currency, 0, 0, None, None, None, None, None, _money(liability_points * value)
+                CurrencyFiguresOut(
+                    currency=currency,
+                    orders_members=0,
+                    orders_others=0,
+                    aov_members=None,
+                    aov_others=None,
+                    spend_per_member=None,
+                    spend_per_other_customer=None,
+                    lifetime_value_per_member=None,
+                    liability=_money(liability_points * value),
                 )
             )
     return figures
 
 
-async def _reward_figures(session: AsyncSession, installation_id: int) -> list[RewardFigures]:
+async def _reward_figures(session: AsyncSession, installation_id: int) -> list[RewardFiguresOut]:
     rows = await session.execute(
         sa.select(
             Reward.id,
@@ -266,14 +218,21 @@ async def _reward_figures(session: AsyncSession, installation_id: int) -> list[R
         .order_by(Reward.points_cost, Reward.id)
     )
     return [
-        RewardFigures(int(r[0]), str(r[1]), int(r[2]), int(r[3]), int(r[4] or 0), int(r[5]))
+        RewardFiguresOut(
+            reward_id=int(r[0]),
+            name=str(r[1]),
+            points_cost=int(r[2]),
+            redeemed=int(r[3]),
+            points_spent=int(r[4] or 0),
+            open=int(r[5]),
+        )
         for r in rows.all()
     ]
 
 
 async def _daily(
     session: AsyncSession, installation_id: int, start: datetime, end: datetime
-) -> list[DailyFigures]:
+) -> list[DailyFiguresOut]:
     entry_day = sa.func.date(LedgerEntry.created_at)
     flows = {
         str(day): (int(issued), -int(spent))
@@ -336,17 +295,28 @@ async def _daily(
         key = day.isoformat()
         issued, spent = flows.get(key, (0, 0))
         members, others = orders.get(key, (0, 0))
-        days.append(DailyFigures(day, issued, spent, joined.get(key, 0), members, others))
+        days.append(
+            DailyFiguresOut(
+                day=day,
+                points_issued=issued,
+                points_redeemed=spent,
+                new_members=joined.get(key, 0),
+                orders_members=members,
+                orders_others=others,
+            )
+        )
         day += timedelta(days=1)
     return days
 
 
-async def compute_kpis(session: AsyncSession, installation_id: int, start: datetime, end: datetime) -> Kpis:
+async def compute_kpis(
+    session: AsyncSession, installation_id: int, start: datetime, end: datetime
+) -> KpisOut:
     counts = await _member_counts(session, installation_id, start, end)
     flows = await _point_flows(session, installation_id, start, end)
     active = await _active_members(session, installation_id, start, end)
     previous = await _active_members(session, installation_id, start - (end - start), start)
-    return Kpis(
+    return KpisOut(
         start=start,
         end=end,
         members=counts["seen"],

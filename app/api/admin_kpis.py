@@ -51,7 +51,7 @@ async def kpis(
     end: Annotated[date | None, Query(alias="to")] = None,
 ) -> KpisOut:
     first, last = _period(start, end)
-    return KpisOut.model_validate(await analytics.compute_kpis(session, staff.installation.id, first, last))
+    return await analytics.compute_kpis(session, staff.installation.id, first, last)
 
 
 def _rows(figures: KpisOut, section: Section) -> list[dict[str, Any]]:

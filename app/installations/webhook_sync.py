@@ -38,64 +38,41 @@ async def sync_installation(
     app = data.get("app")
     if not app:
         return [f"{installation.saleor_api_url}: the app token no longer works (uninstalled?); skipped"]
+    store = installation.saleor_api_url
     existing = {w["name"]: w for w in app.get("webhooks") or [] if w["name"].startswith(NAME_PREFIX)}
-    lines: list[str] = []
-    wanted = {}
+    wanted: dict[str, dict[str, Any]] = {}
     for definition in WEBHOOKS:
-        entry = definition.manifest_entry(app_url)
-        wanted[entry["name"]] = entry
-    for name, entry in wanted.items():
-        current = existing.get(str(name))
+        fields = {**definition.manifest_entry(app_url), "isActive": True}
+        wanted[str(fields["name"])] = fields
+    lines: list[str] = []
+    for name, fields in wanted.items():
+        current = existing.get(name)
         if current is None:
-            lines.append(f"{installation.saleor_api_url}: create {name}")
+            lines.append(f"{store}: create {name}")
             if not dry_run:
-                result = await client.execute(
-                    "webhook_create",
-                    {
-                        "input": {
-                            "name": name,
-                            "targetUrl": entry["targetUrl"],
-                            "asyncEvents": entry["asyncEvents"],
-                            "query": entry["query"],
-                            "isActive": True,
-                            "app": app["id"],
-                        }
-                    },
-                )
+                result = await client.execute("webhook_create", {"input": {**fields, "app": app["id"]}})
                 lines += [f"  error: {e}" for e in _mutation_errors(result, "webhookCreate")]
-            continue
-        changed = (
-            current.get("targetUrl") != entry["targetUrl"]
-            or (current.get("subscriptionQuery") or "").strip() != str(entry["query"]).strip()
-            or _events(current) != sorted(entry["asyncEvents"])  # type: ignore[call-overload]
-            or not current.get("isActive")
-        )
-        if changed:
-            lines.append(f"{installation.saleor_api_url}: update {name}")
+        elif _differs(current, fields):
+            lines.append(f"{store}: update {name}")
             if not dry_run:
-                result = await client.execute(
-                    "webhook_update",
-                    {
-                        "id": current["id"],
-                        "input": {
-                            "name": name,
-                            "targetUrl": entry["targetUrl"],
-                            "asyncEvents": entry["asyncEvents"],
-                            "query": entry["query"],
-                            "isActive": True,
-                        },
-                    },
-                )
+                result = await client.execute("webhook_update", {"id": current["id"], "input": fields})
                 lines += [f"  error: {e}" for e in _mutation_errors(result, "webhookUpdate")]
     for name, current in existing.items():
         if name not in wanted:
-            lines.append(f"{installation.saleor_api_url}: delete {name}")
+            lines.append(f"{store}: delete {name}")
             if not dry_run:
                 result = await client.execute("webhook_delete", {"id": current["id"]})
                 lines += [f"  error: {e}" for e in _mutation_errors(result, "webhookDelete")]
-    if not lines:
-        lines.append(f"{installation.saleor_api_url}: up to date")
-    return lines
+    return lines or [f"{store}: up to date"]
+
+
+def _differs(current: dict[str, Any], fields: dict[str, Any]) -> bool:
+    return (
+        current.get("targetUrl") != fields["targetUrl"]
+        or (current.get("subscriptionQuery") or "").strip() != str(fields["query"]).strip()
+        or _events(current) != sorted(fields["asyncEvents"])
+        or not current.get("isActive")
+    )
 
 
 async def sync_all(
