@@ -8,7 +8,7 @@ PORT ?= 8000
 PG_TEST_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck test-sqlite test-postgres bench ui worker doctor clean
+.PHONY: run test lint typecheck test-sqlite test-postgres bench ui chromium worker doctor clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,11 +22,22 @@ $(VENV)/.stamp-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[dev]'
 	@touch $@
 
-# The Loyalty tab's front end, built into dashboard_ui/dist (served at the app's appUrl).
-ui:
-	@if [ -f dashboard_ui/package.json ]; then \
-		cd dashboard_ui && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent; \
-	fi
+# The Loyalty tab's front end, built into dashboard_ui/dist (served at the app's appUrl); rebuilt only when
+# one of its inputs changed.
+UI_INPUTS := dashboard_ui/package.json dashboard_ui/package-lock.json dashboard_ui/index.html \
+	dashboard_ui/vite.config.ts dashboard_ui/tsconfig.json $(shell find dashboard_ui/src -type f 2>/dev/null)
+
+ui: dashboard_ui/dist/index.html
+
+dashboard_ui/dist/index.html: $(UI_INPUTS)
+	cd dashboard_ui && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent
+	@touch $@
+
+# The browser tests drive Debian's Chromium (never a browser download). Without it they are skipped,
+# except in CI, where a failed install fails the run.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update && apt-get install -y --no-install-recommends chromium) \
+		|| { echo "!! could not install Chromium: the browser tests will be skipped"; [ "$${CI:-}" != "true" ]; }
 
 var/secret_key:
 	@mkdir -p var
@@ -51,12 +62,12 @@ lint: $(VENV)/.stamp-dev
 typecheck: $(VENV)/.stamp-dev
 	$(BIN)/mypy
 
-test-sqlite: $(VENV)/.stamp-dev ui
+test-sqlite: $(VENV)/.stamp-dev ui chromium
 	@echo "== test suite on SQLite"
 	TEST_DATABASE_URL= $(BIN)/pytest -q $(PYTEST_ARGS)
 
 # In CI (CI=true) an unreachable PostgreSQL fails the run; elsewhere the half is skipped, loudly.
-test-postgres: $(VENV)/.stamp-dev ui
+test-postgres: $(VENV)/.stamp-dev ui chromium
 	@if $(BIN)/python -m tests.pg_reachable "$(PG_TEST_URL)"; then \
 		echo "== test suite on PostgreSQL ($(PG_TEST_URL))"; \
 		TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest -q $(PYTEST_ARGS); \
