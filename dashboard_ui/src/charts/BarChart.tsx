@@ -1,6 +1,4 @@
-import { Box } from "@saleor/macaw-ui";
-
-import { Legend } from "./Legend";
+import { ChartFrame } from "./ChartFrame";
 import { type ChartSeries, chartColors, labelIndexes, niceScale } from "./palette";
 
 export interface BarGroup {
@@ -45,62 +43,49 @@ export function BarChart({
   const shown = labelIndexes(groups.length, maxLabels);
 
   return (
-    <Box display="flex" flexDirection="column" gap={2}>
-      <svg
-        role="img"
-        aria-label={title}
-        data-testid={testId}
-        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
-        style={{ width: "100%", height: "auto", display: "block", overflow: "visible" }}
-      >
-        <title>{title}</title>
-        {ticks.map((tick) => (
-          <g key={tick}>
-            <line x1={PAD.left} x2={WIDTH - PAD.right} y1={y(tick)} y2={y(tick)} style={{ stroke: chartColors.grid }} />
-            <text
-              x={PAD.left - 8}
-              y={y(tick)}
-              textAnchor="end"
-              dominantBaseline="middle"
-              style={{ fill: chartColors.axis, fontSize: 11 }}
-            >
-              {formatValue(tick)}
-            </text>
+    <ChartFrame
+      title={title}
+      testId={testId}
+      width={WIDTH}
+      height={HEIGHT}
+      left={PAD.left}
+      right={WIDTH - PAD.right}
+      ticks={ticks}
+      y={y}
+      formatValue={formatValue}
+      series={series}
+    >
+      {groups.map((group, groupIndex) => {
+        const center = PAD.left + slot * groupIndex + slot / 2;
+        const start = center - (barWidth * series.length) / 2;
+        return (
+          <g key={`${group.label}-${groupIndex}`} data-group={group.label}>
+            {series.map((item, seriesIndex) => {
+              const value = group.values[seriesIndex] ?? 0;
+              return (
+                <rect
+                  key={item.key}
+                  x={start + seriesIndex * barWidth}
+                  y={y(value)}
+                  width={Math.max(barWidth - 1, 1)}
+                  height={Math.max(0, PAD.top + plotHeight - y(value))}
+                  rx={Math.min(3, barWidth / 4)}
+                  data-bar={item.key}
+                  data-value={value}
+                  style={{ fill: item.color }}
+                >
+                  <title>{describe(item, group, value)}</title>
+                </rect>
+              );
+            })}
+            {shown.has(groupIndex) && (
+              <text x={center} y={HEIGHT - 8} textAnchor="middle" style={{ fill: chartColors.axis, fontSize: 11 }}>
+                {formatLabel(group.label)}
+              </text>
+            )}
           </g>
-        ))}
-        {groups.map((group, groupIndex) => {
-          const center = PAD.left + slot * groupIndex + slot / 2;
-          const start = center - (barWidth * series.length) / 2;
-          return (
-            <g key={`${group.label}-${groupIndex}`} data-group={group.label}>
-              {series.map((item, seriesIndex) => {
-                const value = group.values[seriesIndex] ?? 0;
-                return (
-                  <rect
-                    key={item.key}
-                    x={start + seriesIndex * barWidth}
-                    y={y(value)}
-                    width={Math.max(barWidth - 1, 1)}
-                    height={Math.max(0, PAD.top + plotHeight - y(value))}
-                    rx={Math.min(3, barWidth / 4)}
-                    data-bar={item.key}
-                    data-value={value}
-                    style={{ fill: item.color }}
-                  >
-                    <title>{describe(item, group, value)}</title>
-                  </rect>
-                );
-              })}
-              {shown.has(groupIndex) && (
-                <text x={center} y={HEIGHT - 8} textAnchor="middle" style={{ fill: chartColors.axis, fontSize: 11 }}>
-                  {formatLabel(group.label)}
-                </text>
-              )}
-            </g>
-          );
-        })}
-      </svg>
-      <Legend series={series} />
-    </Box>
+        );
+      })}
+    </ChartFrame>
   );
 }

@@ -1,6 +1,4 @@
-import { Box } from "@saleor/macaw-ui";
-
-import { Legend } from "./Legend";
+import { ChartFrame } from "./ChartFrame";
 import { type ChartSeries, chartColors, labelIndexes, niceScale } from "./palette";
 
 export interface LineSeries extends ChartSeries {
@@ -44,73 +42,60 @@ export function LineChart({
   const baseline = PAD.top + plotHeight;
 
   return (
-    <Box display="flex" flexDirection="column" gap={2}>
-      <svg
-        role="img"
-        aria-label={title}
-        data-testid={testId}
-        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
-        style={{ width: "100%", height: "auto", display: "block", overflow: "visible" }}
-      >
-        <title>{title}</title>
-        {ticks.map((tick) => (
-          <g key={tick}>
-            <line x1={PAD.left} x2={WIDTH - PAD.right} y1={y(tick)} y2={y(tick)} style={{ stroke: chartColors.grid }} />
-            <text
-              x={PAD.left - 8}
-              y={y(tick)}
-              textAnchor="end"
-              dominantBaseline="middle"
-              style={{ fill: chartColors.axis, fontSize: 11 }}
-            >
-              {formatValue(tick)}
-            </text>
+    <ChartFrame
+      title={title}
+      testId={testId}
+      width={WIDTH}
+      height={HEIGHT}
+      left={PAD.left}
+      right={WIDTH - PAD.right}
+      ticks={ticks}
+      y={y}
+      formatValue={formatValue}
+      series={series}
+    >
+      {labels.map((label, index) =>
+        shown.has(index) ? (
+          <text
+            key={label}
+            x={x(index)}
+            y={HEIGHT - 8}
+            textAnchor={index === 0 ? "start" : index === labels.length - 1 ? "end" : "middle"}
+            style={{ fill: chartColors.axis, fontSize: 11 }}
+          >
+            {formatLabel(label)}
+          </text>
+        ) : null,
+      )}
+      {series.map((line) => {
+        const points = line.values.map((value, index) => `${x(index)},${y(value)}`);
+        const path = `M${points.join(" L")}`;
+        return (
+          <g key={line.key} data-series={line.key}>
+            {line.area && labels.length > 1 && (
+              <path
+                d={`${path} L${x(labels.length - 1)},${baseline} L${x(0)},${baseline} Z`}
+                style={{ fill: line.color, fillOpacity: 0.12, stroke: "none" }}
+              />
+            )}
+            <path d={path} style={{ fill: "none", stroke: line.color, strokeWidth: 2, strokeLinejoin: "round" }} />
+            {line.values.map((value, index) => (
+              <circle
+                key={labels[index] ?? index}
+                cx={x(index)}
+                cy={y(value)}
+                r={labels.length > 60 ? 1.5 : 3}
+                data-point={line.key}
+                data-day={labels[index]}
+                data-value={value}
+                style={{ fill: line.color }}
+              >
+                <title>{describe(line, labels[index] ?? "", value)}</title>
+              </circle>
+            ))}
           </g>
-        ))}
-        {labels.map((label, index) =>
-          shown.has(index) ? (
-            <text
-              key={label}
-              x={x(index)}
-              y={HEIGHT - 8}
-              textAnchor={index === 0 ? "start" : index === labels.length - 1 ? "end" : "middle"}
-              style={{ fill: chartColors.axis, fontSize: 11 }}
-            >
-              {formatLabel(label)}
-            </text>
-          ) : null,
-        )}
-        {series.map((line) => {
-          const points = line.values.map((value, index) => `${x(index)},${y(value)}`);
-          const path = `M${points.join(" L")}`;
-          return (
-            <g key={line.key} data-series={line.key}>
-              {line.area && labels.length > 1 && (
-                <path
-                  d={`${path} L${x(labels.length - 1)},${baseline} L${x(0)},${baseline} Z`}
-                  style={{ fill: line.color, fillOpacity: 0.12, stroke: "none" }}
-                />
-              )}
-              <path d={path} style={{ fill: "none", stroke: line.color, strokeWidth: 2, strokeLinejoin: "round" }} />
-              {line.values.map((value, index) => (
-                <circle
-                  key={labels[index] ?? index}
-                  cx={x(index)}
-                  cy={y(value)}
-                  r={labels.length > 60 ? 1.5 : 3}
-                  data-point={line.key}
-                  data-day={labels[index]}
-                  data-value={value}
-                  style={{ fill: line.color }}
-                >
-                  <title>{describe(line, labels[index] ?? "", value)}</title>
-                </circle>
-              ))}
-            </g>
-          );
-        })}
-      </svg>
-      <Legend series={series} />
-    </Box>
+        );
+      })}
+    </ChartFrame>
   );
 }
