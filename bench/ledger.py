@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app import clock
+from app.analytics.service import compute_kpis
 from app.db import Database
 from app.installations.models import Installation
 from app.jobs.runner import find_problems, mature_points
@@ -54,6 +55,7 @@ class LedgerResult:
     mature: Timed
     members_matured: int
     doctor_after_mature: Timed
+    kpis: Timed  # the Loyalty tab's overview over 90 days
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +67,7 @@ class LedgerResult:
             "find_problems": self.doctor.as_dict(),
             "mature_points": self.mature.as_dict(),
             "find_problems_after_mature": self.doctor_after_mature.as_dict(),
+            "kpis_90_days": self.kpis.as_dict(),
         }
 
 
@@ -188,6 +191,15 @@ async def _timed_doctor(database: Database, entries: int, when: str) -> Timed:
     return timed
 
 
+async def _timed_kpis(database: Database, entries: int) -> Timed:
+    installation_id = await _installation_id(database)
+    end = clock.now()
+    started = time.perf_counter()
+    async with database.transaction() as session:
+        await compute_kpis(session, installation_id, end - timedelta(days=90), end)
+    return Timed(time.perf_counter() - started, entries)
+
+
 async def check_ledger(database: Database, members: int, per_member: int) -> LedgerResult:
     say(f"seeding {members:,} members x {per_member} entries")
     seeded = await seed(database, members, per_member)
@@ -205,6 +217,8 @@ async def check_ledger(database: Database, members: int, per_member: int) -> Led
         after = await _timed_doctor(database, entries, "after maturing")
     finally:
         clock.reset()
+    kpis = await _timed_kpis(database, entries)
+    say(f"KPIs over 90 days in {kpis.seconds:.2f} s")
     # Every hold has ended, so a member still showing pending points is one the job missed.
     missed = await _members_still_pending(database)
     if missed:
@@ -218,4 +232,5 @@ async def check_ledger(database: Database, members: int, per_member: int) -> Led
         mature=mature,
         members_matured=matured,
         doctor_after_mature=after,
+        kpis=kpis,
     )

@@ -239,6 +239,7 @@ def _ledger_lines(ledger: LedgerResult) -> list[str]:
         _ledger_row("mature_points (+15 days)", ledger.mature, "pending entries")
         + f"  ({ledger.members_matured:,} members)",
         _ledger_row("doctor after maturing", ledger.doctor_after_mature, "entries"),
+        _ledger_row("KPIs (overview, 90 days)", ledger.kpis, "entries"),
         "  doctor problems: 0 (before and after maturing)",
     ]
 
