@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.api.deps import UnknownInstallation, VerifierDep
+from app.api.deps import VerifierDep, installation_for
 from app.db import SessionDep
 from app.earning import service as earning
 from app.earning.service import OrderTrigger
@@ -82,13 +82,8 @@ def verified_delivery(definition: WebhookDefinition) -> Callable[..., Awaitable[
     ) -> Delivery:
         structlog.contextvars.bind_contextvars(saleor_event=definition.stem)
         raw_body = await _read_body(request, request.app.state.settings.webhook_max_body_bytes)
-        if not saleor_api_url:
-            raise UnknownInstallation("the saleor-api-url header is missing")
         # Look the store up before any key is fetched: never fetch a JWKS from a URL nobody installed.
-        installation = await installations.get_active_installation(session, saleor_api_url)
-        if installation is None:
-            raise UnknownInstallation("Lojal is not installed in this Saleor")
-        structlog.contextvars.bind_contextvars(installation_id=installation.id)
+        installation = await installation_for(session, saleor_api_url)
         await verifier.verify_webhook(session, installation, saleor_signature, raw_body)
         if saleor_event is not None and saleor_event.lower() != definition.stem:
             raise BadRequest(f"this endpoint takes {definition.stem}, not {saleor_event}")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import structlog
 from fastapi import Depends, Header, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import Database, get_database
 from app.errors import Forbidden, Unauthorized
@@ -49,6 +50,17 @@ VerifierDep = Annotated[JwksVerifier, Depends(get_verifier)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 
 
+async def installation_for(session: AsyncSession, saleor_api_url: str | None) -> Installation:
+    """The active installation a request names in its saleor-api-url header, or 401."""
+    if not saleor_api_url:
+        raise UnknownInstallation("the saleor-api-url header is missing")
+    installation = await installations.get_active_installation(session, saleor_api_url)
+    if installation is None:
+        raise UnknownInstallation("Lojal is not installed in this Saleor")
+    structlog.contextvars.bind_contextvars(installation_id=installation.id)
+    return installation
+
+
 async def _verified_claims(
     database: Database, verifier: JwksVerifier, saleor_api_url: str | None, token: str, audience: str | None
 ) -> tuple[Installation, dict[str, Any]]:
@@ -57,13 +69,8 @@ async def _verified_claims(
     Auth never shares the route's transaction: the route's session begins only when it first touches
     the database, after this has committed (which also stores a refetched JWKS).
     """
-    if not saleor_api_url:
-        raise UnknownInstallation("the saleor-api-url header is missing")
     async with database.transaction() as session:
-        installation = await installations.get_active_installation(session, saleor_api_url)
-        if installation is None:
-            raise UnknownInstallation("Lojal is not installed in this Saleor")
-        structlog.contextvars.bind_contextvars(installation_id=installation.id)
+        installation = await installation_for(session, saleor_api_url)
         claims = await verifier.decode_token(session, installation, token, audience=audience)
     return installation, claims
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from app.earning import service as earning
 from app.earning.models import Order
 from app.errors import BadRequest
-from app.ledger.balances import Balances
+from app.ledger.balances import Balances, cached_balances
 from app.ledger.describe import describe
 from app.ledger.models import LedgerEntry
 from app.members.models import Member
@@ -22,17 +22,6 @@ def points_out(balances: Balances) -> PointsOut:
         held=balances.held,
         lifetime_earned=balances.earned_lifetime,
         lifetime_redeemed=balances.redeemed_lifetime,
-    )
-
-
-def cached_points(member: Member) -> PointsOut:
-    """Balances as cached on the row (lists show these; a member page shows them as of now)."""
-    return PointsOut(
-        available=member.points_available,
-        pending=member.points_pending,
-        held=member.points_held,
-        lifetime_earned=member.points_earned_lifetime,
-        lifetime_redeemed=member.points_redeemed_lifetime,
     )
 
 
@@ -65,7 +54,8 @@ def staff_member_out(member: Member, points: PointsOut | None = None) -> StaffMe
         enrolled_at=member.enrolled_at,
         consent_at=member.consent_at,
         opted_out_at=member.opted_out_at,
-        points=points or cached_points(member),
+        # Lists show the row's caches; a member page passes balances as of now.
+        points=points or points_out(cached_balances(member)),
     )
 
 

@@ -14,7 +14,20 @@ from app.earning.models import ChannelRule, Multiplier, Program
 
 
 async def get_program(session: AsyncSession, installation_id: int) -> Program:
-    """The installation's program row, created with defaults on first use (race-safe)."""
+    """The installation's program row, created with defaults on first use (race-safe).
+
+    Remembered for the rest of the session: one webhook asks for it from several places (enrolment,
+    earning), and the row is the same object in the session either way."""
+    key = ("program", installation_id)
+    remembered = session.info.get(key)
+    if isinstance(remembered, Program):
+        return remembered
+    program = await _load_program(session, installation_id)
+    session.info[key] = program
+    return program
+
+
+async def _load_program(session: AsyncSession, installation_id: int) -> Program:
     found = (
         await session.execute(sa.select(Program).where(Program.installation_id == installation_id))
     ).scalar_one_or_none()

@@ -43,12 +43,9 @@ def _coalescing_insert(session: AsyncSession, rows: list[dict[str, Any]]) -> Any
     )
 
 
-async def enqueue(
-    session: AsyncSession, installation_id: int, *, kind: str, dedupe_key: str, payload: dict[str, Any]
-) -> None:
-    """Queue a message unless an unsent one with the same key is already waiting."""
+def _row(installation_id: int, kind: str, dedupe_key: str, payload: dict[str, Any]) -> dict[str, Any]:
     now = utcnow()
-    row = {
+    return {
         "installation_id": installation_id,
         "kind": kind,
         "dedupe_key": dedupe_key,
@@ -58,25 +55,21 @@ async def enqueue(
         "created_at": now,
         "requeue": False,
     }
-    await session.execute(_coalescing_insert(session, [row]))
+
+
+async def enqueue(
+    session: AsyncSession, installation_id: int, *, kind: str, dedupe_key: str, payload: dict[str, Any]
+) -> None:
+    """Queue a message unless an unsent one with the same key is already waiting."""
+    await session.execute(_coalescing_insert(session, [_row(installation_id, kind, dedupe_key, payload)]))
 
 
 async def enqueue_member_syncs(session: AsyncSession, members: list[tuple[int, int]]) -> None:
     """Queue metadata syncs for many (installation id, member id) pairs in one statement."""
     if not members:
         return
-    now = utcnow()
     rows = [
-        {
-            "installation_id": installation_id,
-            "kind": MEMBER_METADATA,
-            "dedupe_key": f"member:{member_id}",
-            "payload": {"member_id": member_id},
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-            "requeue": False,
-        }
+        _row(installation_id, MEMBER_METADATA, f"member:{member_id}", {"member_id": member_id})
         for installation_id, member_id in dict.fromkeys(members)
     ]
     await session.execute(_coalescing_insert(session, rows))

@@ -37,9 +37,8 @@ async def due_points(session: AsyncSession, member: Member, now: datetime) -> in
     return int(total)
 
 
-async def effective_balances(session: AsyncSession, member: Member, now: datetime) -> Balances:
-    """The member's caches plus whatever matured since they were last written."""
-    due = await due_points(session, member, now)
+def cached_balances(member: Member, due: int = 0) -> Balances:
+    """The member's caches, with `due` points moved from pending to available."""
     return Balances(
         available=member.points_available + due,
         pending=member.points_pending - due,
@@ -47,3 +46,8 @@ async def effective_balances(session: AsyncSession, member: Member, now: datetim
         earned_lifetime=member.points_earned_lifetime,
         redeemed_lifetime=member.points_redeemed_lifetime,
     )
+
+
+async def effective_balances(session: AsyncSession, member: Member, now: datetime) -> Balances:
+    """The member's caches plus whatever matured since they were last written."""
+    return cached_balances(member, await due_points(session, member, now))

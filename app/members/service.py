@@ -16,7 +16,7 @@ from app.earning.program import get_program
 from app.installations.models import Installation
 from app.jobs import outbox
 from app.ledger import service as ledger
-from app.ledger.balances import Balances, due_points, effective_balances
+from app.ledger.balances import Balances, cached_balances, due_points
 from app.ledger.models import EntryKind, SourceType
 from app.members.models import Member
 from webhooks.payloads import Customer
@@ -306,7 +306,8 @@ async def summary(session: AsyncSession, installation: Installation, member: Mem
         await ledger.mature_member(session, locked, now)
         await outbox.enqueue_member_sync(session, locked)
         member = locked
-    balances = await effective_balances(session, member, now)
+    # Nothing is due any more (matured just above, or nothing was), so the caches are the balance.
+    balances = cached_balances(member)
     program = await get_program(session, installation.id)
     return Summary(
         member=member,
