@@ -1,5 +1,6 @@
 # Two commands: `make run` (install everything, migrate the embedded SQLite database, serve) and
-# `make test` (install test tools, lint, type-check, run the suite on SQLite and on PostgreSQL).
+# `make test` (install test tools, lint, type-check, check import contracts and generated code, run the
+# suite on SQLite and on PostgreSQL).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -7,20 +8,33 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PG_TEST_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
+# uv installs exactly what uv.lock says. It is pinned and bootstrapped from PyPI into .uv/, so a fresh
+# machine needs nothing but Python; it never downloads an interpreter of its own.
+UV_VERSION := 0.13.9
+UV := .uv/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+NODE_MAJOR_MIN := 20
 
-.PHONY: run test lint typecheck test-sqlite test-postgres bench ui chromium worker doctor clean
+.PHONY: run test lint typecheck imports generated test-sqlite test-postgres bench ui chromium worker doctor \
+	jobs webhooks-sync lock saleor-client clean
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+$(UV):
+	$(PYTHON) -m venv .uv
+	.uv/bin/pip install -q uv==$(UV_VERSION)
 
-$(VENV)/.stamp-install: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+# The app alone (`make run`); --inexact leaves test tools in place if `make test` installed them.
+$(VENV)/.stamp-install: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --no-dev --inexact --python $(PYTHON)
 	@touch $@
 
-$(VENV)/.stamp-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[dev]'
-	@touch $@
+# The app and everything the checks need (the lock's dev group).
+$(VENV)/.stamp-dev: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@ $(VENV)/.stamp-install
+
+# After changing dependencies in pyproject.toml: re-resolve and commit uv.lock.
+lock: | $(UV)
+	$(UV) lock --python $(PYTHON)
 
 # The Loyalty tab's front end, built into dashboard_ui/dist (served at the app's appUrl); rebuilt only when
 # one of its inputs changed.
@@ -30,6 +44,9 @@ UI_INPUTS := dashboard_ui/package.json dashboard_ui/package-lock.json dashboard_
 ui: dashboard_ui/dist/index.html
 
 dashboard_ui/dist/index.html: $(UI_INPUTS)
+	@command -v node >/dev/null 2>&1 || { echo "!! Node.js $(NODE_MAJOR_MIN) or newer is needed to build the Loyalty tab (dashboard_ui/)"; exit 1; }
+	@node -e 'process.exit(+process.versions.node.split(".")[0] >= $(NODE_MAJOR_MIN) ? 0 : 1)' || \
+		{ echo "!! Node.js $(NODE_MAJOR_MIN) or newer is needed to build the Loyalty tab; this is $$(node --version)"; exit 1; }
 	cd dashboard_ui && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent
 	@touch $@
 
