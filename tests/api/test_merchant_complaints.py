@@ -1,4 +1,4 @@
-"""What merchants complain about in other loyalty tools (../shared/design/LOYALTY.md), items 1-4, 7 and 8:
+"""What merchants complain about in other loyalty tools (docs/loyalty-practice.md), items 1-4, 7 and 8:
 one test each, showing Lojal does not have the problem."""
 
 from __future__ import annotations

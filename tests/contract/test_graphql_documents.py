@@ -7,21 +7,21 @@ from graphql import OperationDefinitionNode, OperationType, parse, validate
 
 from app.saleor.client import document_names, load_document
 from tests.fake_saleor.saleor import load_schema
-from tests.shared_material import require_schema
+from tests.saleor_fixtures import schema_path
 from webhooks.definitions import WEBHOOKS
 from webhooks.documents import subscription_stems
 
 
 @pytest.mark.parametrize("name", document_names())
 def test_client_document_is_valid(name: str) -> None:
-    schema = load_schema(require_schema())
+    schema = load_schema(schema_path())
     errors = validate(schema, load_document(name))
     assert errors == [], f"{name}.graphql: {[e.message for e in errors]}"
 
 
 @pytest.mark.parametrize("definition", WEBHOOKS, ids=lambda d: d.event)
 def test_subscription_is_valid_and_asks_for_its_event(definition) -> None:
-    schema = load_schema(require_schema())
+    schema = load_schema(schema_path())
     document = parse(definition.query)
     errors = validate(schema, document)
     assert errors == [], f"{definition.stem}.graphql: {[e.message for e in errors]}"

@@ -2,7 +2,7 @@
 that validates every document (and its variables) against the real schema before answering.
 
 It also plays Saleor for checkout redemption: vouchers with codes and channel listings, checkouts with
-Decimal money, promo codes applied and removed like Saleor 3.24 does it (`../shared/saleor/README.md`,
+Decimal money, promo codes applied and removed like Saleor 3.24 does it (`tests/fixtures/saleor/README.md`,
 `voucher_experiment.json`, `PLATFORM.md` §5), and `complete_checkout` to turn a checkout into an order
 webhook payload. Handlers render whole objects; the answer is cut down to the fields the document selected.
 """
@@ -47,7 +47,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from app import clock
-from tests.shared_material import schema_path
+from tests.saleor_fixtures import schema_path
 
 
 @cache
@@ -506,18 +506,16 @@ class FakeSaleor:
         document = parse(body["query"])
         operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
         name = operation.name.value if operation.name else "<anonymous>"
-        path = schema_path()
-        if path is not None:
-            schema = load_schema(path)
-            errors = validate(schema, document)
-            if not errors:
-                coerced = get_variable_values(
-                    schema, operation.variable_definitions or [], body.get("variables") or {}
-                )
-                errors = coerced if isinstance(coerced, list) else []
-            if errors:
-                self.invalid_documents.append(f"{name}: {[e.message for e in errors]}")
-                return JSONResponse({"errors": [{"message": e.message} for e in errors]}, status_code=400)
+        schema = load_schema(schema_path())
+        errors = validate(schema, document)
+        if not errors:
+            coerced = get_variable_values(
+                schema, operation.variable_definitions or [], body.get("variables") or {}
+            )
+            errors = coerced if isinstance(coerced, list) else []
+        if errors:
+            self.invalid_documents.append(f"{name}: {[e.message for e in errors]}")
+            return JSONResponse({"errors": [{"message": e.message} for e in errors]}, status_code=400)
         variables = body.get("variables") or {}
         self.calls.append((name, variables))
         if _take(self.fail_operations, name):

@@ -1,5 +1,5 @@
 """The fake Saleor itself, driven through Lojal's real client and documents: it must behave like the
-Saleor 3.24 recorded in ../shared/saleor (voucher_experiment.json, README "Voucher / promo-code redemption")
+Saleor 3.24 recorded in tests/fixtures/saleor (voucher_experiment.json, README "Voucher / promo-code redemption")
 for tests of checkout redemption to mean anything."""
 
 from __future__ import annotations
