@@ -79,6 +79,26 @@ lint: $(VENV)/.stamp-dev
 typecheck: $(VENV)/.stamp-dev
 	$(BIN)/mypy
 
+# The layers of docs/architecture.md (contracts in pyproject.toml).
+imports: $(VENV)/.stamp-dev
+	$(BIN)/lint-imports
+
+# The typed Saleor client and webhook payload models are generated from app/saleor/schema.graphql and
+# our documents; the committed code must be what the generator makes of them today.
+generated: $(VENV)/.stamp-dev
+	$(BIN)/python -m tools.saleor_codegen --check
+
+# After changing a document in app/saleor/graphql/ or webhooks/, or the schema: regenerate, then commit.
+saleor-client: $(VENV)/.stamp-dev
+	$(BIN)/python -m tools.saleor_codegen
+
+# The day Saleor changes: fetch the schema of a running Saleor (SALEOR_API_URL=https://…/graphql/), then
+# regenerate. The tests (the fake Saleor validates every document) say what the new schema breaks.
+saleor-schema: $(VENV)/.stamp-dev
+	@test -n "$(SALEOR_API_URL)" || { echo "usage: make saleor-schema SALEOR_API_URL=https://your-saleor/graphql/"; exit 2; }
+	$(BIN)/python -m tools.saleor_schema "$(SALEOR_API_URL)" app/saleor/schema.graphql
+	$(MAKE) saleor-client
+
 test-sqlite: $(VENV)/.stamp-dev ui chromium
 	@echo "== test suite on SQLite"
 	TEST_DATABASE_URL= $(BIN)/pytest -q $(PYTEST_ARGS)
@@ -94,7 +114,7 @@ test-postgres: $(VENV)/.stamp-dev ui chromium
 		echo ""; echo "!!!!!! PostgreSQL at $(PG_TEST_URL) is unreachable: SKIPPING the PostgreSQL half !!!!!!"; echo ""; \
 	fi
 
-test: lint typecheck test-sqlite test-postgres
+test: lint typecheck imports generated test-sqlite test-postgres
 
 bench: $(VENV)/.stamp-dev
 	$(BIN)/python -m bench.run

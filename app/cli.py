@@ -88,7 +88,7 @@ def worker(
     jobs_every: Annotated[float, typer.Option(help="seconds between scheduled-job runs")] = 300.0,
 ) -> None:
     """Send the outbox to Saleor (metadata sync, clean-ups) with retries, and run scheduled jobs."""
-    from app.jobs.runner import run_worker
+    from app.jobs.worker import run_worker
 
     settings = _settings()
     asyncio.run(run_worker(settings, once=once, jobs_every_seconds=jobs_every, progress=_progress))
@@ -97,7 +97,7 @@ def worker(
 @jobs_cli.command("run")
 def jobs_run() -> None:
     """Run every scheduled job once (maturing pending points, …), showing progress."""
-    from app.jobs.runner import run_scheduled_jobs
+    from app.jobs.worker import run_scheduled_jobs
 
     settings = _settings()
     report = asyncio.run(run_scheduled_jobs(settings, progress=_progress))
@@ -110,7 +110,7 @@ def doctor(
     installation_id: Annotated[int | None, typer.Option(help="check one installation only")] = None,
 ) -> None:
     """Prove cached balances equal the ledger; exit non-zero and list every drift if not."""
-    from app.jobs.runner import run_doctor
+    from app.jobs.doctor import run_doctor
 
     settings = _settings()
     problems = asyncio.run(run_doctor(settings, installation_id=installation_id, progress=_progress))
@@ -127,16 +127,30 @@ def webhooks_sync(
     dry_run: Annotated[bool, typer.Option(help="show what would change, change nothing")] = False,
 ) -> None:
     """Bring every installation's webhooks in Saleor up to the current subscriptions."""
-    from app.installations.webhook_sync import has_failures, sync_all
+    from app.installations.webhook_sync import has_failures
     from app.logging import configure_logging
 
     settings = _settings()
     configure_logging(settings.log_level, json=settings.log_json)
-    lines = asyncio.run(sync_all(settings, dry_run=dry_run))
+    lines = asyncio.run(_sync_webhooks(settings, dry_run=dry_run))
     for line in lines:
         typer.echo(line)
     if has_failures(lines):
         raise typer.Exit(1)
+
+
+async def _sync_webhooks(settings: Settings, *, dry_run: bool) -> list[str]:
+    from app.db import Database
+    from app.installations.webhook_sync import sync_all
+    from app.saleor.gateway import SaleorGateway
+    from webhooks.definitions import WEBHOOKS
+
+    database = Database(settings.database_url)
+    try:
+        wanted = [definition.wanted(settings.app_url) for definition in WEBHOOKS]
+        return await sync_all(database, SaleorGateway(settings), wanted, dry_run=dry_run)
+    finally:
+        await database.dispose()
 
 
 def main() -> None:

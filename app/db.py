@@ -1,4 +1,6 @@
-"""Engine, session factory and the per-request session: one session and one transaction per request."""
+"""Engine, sessions and column types: one session and one transaction per unit of work.
+
+Nothing here knows about HTTP: the request's session dependency lives in `app/api/deps.py`."""
 
 from __future__ import annotations
 
@@ -8,10 +10,9 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
-from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -65,6 +66,22 @@ class InstallationScoped:
     installation_id: Mapped[int] = mapped_column(
         sa.ForeignKey("installations.id", ondelete="RESTRICT"), index=True
     )
+    if TYPE_CHECKING:
+        # Each table declares its own primary key; this only tells the type checker it has one.
+        id: Mapped[int]
+
+
+RowT = TypeVar("RowT", bound=InstallationScoped)
+
+
+async def get_scoped(
+    session: AsyncSession, model: type[RowT], installation_id: int, row_id: int, *, lock: bool = False
+) -> RowT | None:
+    """One row of one installation by id, optionally under a row lock (re-read, never a stale copy)."""
+    query = sa.select(model).where(model.installation_id == installation_id, model.id == row_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -137,21 +154,6 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
-
-
-def get_database(request: Request) -> Database:
-    database: Database = request.app.state.db
-    return database
-
-
-async def get_session(database: Annotated[Database, Depends(get_database)]) -> AsyncIterator[AsyncSession]:
-    # Used with scope="function" so the commit runs before the answer is sent: a webhook whose
-    # commit failed must not have been answered 2xx.
-    async with database.transaction() as session:
-        yield session
-
-
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 AMOUNT_SCALE = 10_000  # four decimal places: enough for every ISO currency and for point rates

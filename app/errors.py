@@ -1,18 +1,12 @@
-"""Domain errors, and the one place they (and transient failures) become JSON answers."""
+"""Errors the domain raises on purpose. They are plain exceptions; `app/api/errors.py` turns them (and
+transient database failures) into JSON answers in one place."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import structlog
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from starlette.exceptions import HTTPException as StarletteHTTPException
-
-log = structlog.get_logger(__name__)
 
 
 class LojalError(Exception):
@@ -92,6 +86,10 @@ class TemporarilyUnavailable(LojalError):
     error = "temporarily_unavailable"
 
 
+class PermanentFailure(Exception):
+    """Background work that retrying cannot help (customer gone, app uninstalled, Saleor said no)."""
+
+
 TRANSIENT_DATABASE_ERRORS: tuple[type[BaseException], ...] = (
     OperationalError,
     InterfaceError,
@@ -107,51 +105,3 @@ def is_transient_database_error(exc: BaseException) -> bool:
         return True
     # asyncpg's own connection errors arrive wrapped in DBAPIError with connection_invalidated set.
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(LojalError)
-    async def _lojal_error(request: Request, exc: LojalError) -> JSONResponse:
-        # The request middleware writes the one log line per request, with this error in it.
-        request.state.error = exc.error
-        request.state.error_detail = exc.detail
-        return JSONResponse(exc.body(), status_code=exc.status_code)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]} for err in exc.errors()
-        ]
-        request.state.error = "invalid_request"
-        request.state.error_detail = errors
-        return JSONResponse(
-            {"error": "invalid_request", "detail": "the request is not valid", "errors": errors},
-            status_code=422,
-        )
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse(
-            {"error": "http_error", "detail": str(exc.detail)},
-            status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
-        )
-
-    async def _transient(request: Request, exc: Exception) -> JSONResponse:
-        if not is_transient_database_error(exc):
-            return await _unexpected(request, exc)
-        # Saleor retries 5xx, never 4xx: a database outage must look temporary.
-        log.warning("database_unavailable", error=type(exc).__name__)
-        return JSONResponse(
-            {"error": "temporarily_unavailable", "detail": "the database is unavailable; try again"},
-            status_code=503,
-            headers={"Retry-After": "10"},
-        )
-
-    for exc_class in (*TRANSIENT_DATABASE_ERRORS, DBAPIError):
-        app.add_exception_handler(exc_class, _transient)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected_error", error=type(exc).__name__)
-        return JSONResponse({"error": "internal_error", "detail": "unexpected error"}, status_code=500)

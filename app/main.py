@@ -15,15 +15,15 @@ from fastapi import FastAPI, Request, Response
 from fastapi.routing import APIRoute
 
 from app.api import admin, admin_kpis, admin_members, dashboard, install, ops, pages, redemption, storefront
+from app.api.errors import install_error_handlers
 from app.db import Database
-from app.errors import install_error_handlers
-from app.jobs.runner import worker_loop
+from app.jobs.worker import worker_loop
 from app.logging import configure_logging
-from app.manifest import package_version
 from app.metrics import REQUEST_SECONDS, REQUESTS
 from app.saleor.gateway import SaleorGateway
 from app.saleor.jwks import JwksVerifier
 from app.settings import Settings, get_settings
+from app.version import package_version
 from webhooks import receivers
 
 log = structlog.get_logger(__name__)

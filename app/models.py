@@ -1,12 +1,11 @@
 """Every table, imported in one place so Alembic and the tests see the whole schema."""
 
 from app.db import Base
-from app.earning.models import ChannelRule, Multiplier, Order, Program
 from app.installations.models import Installation
-from app.jobs.models import OutboxMessage
-from app.ledger.models import LedgerEntry
-from app.members.models import Member
-from app.redemption.models import Hold
+from app.ledger.models import Hold, LedgerEntry, Member
+from app.orders.models import Order
+from app.outbox.models import OutboxMessage
+from app.program.models import ChannelRule, Multiplier, Program
 from app.rewards.models import PartnerCode, Reward
 
 __all__ = [

@@ -17,9 +17,9 @@ from app import clock
 from app.analytics.service import compute_kpis
 from app.db import Database
 from app.installations.models import Installation
-from app.jobs.runner import find_problems, mature_points
-from app.ledger.models import LedgerEntry
-from app.members.models import Member
+from app.jobs.doctor import find_problems
+from app.jobs.worker import mature_points
+from app.ledger.models import LedgerEntry, Member
 from bench.progress import say
 
 BATCH_ROWS = 10_000

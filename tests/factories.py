@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.crypto import TokenCipher
 from app.db import utcnow
-from app.earning.program import get_program
-from app.installations.crypto import TokenCipher
 from app.installations.models import Installation
+from app.program.service import get_program
 from tests.fake_saleor import FakeSaleor
 
 JANE_ID = "VXNlcjo0Ng=="

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.installations.webhook_sync import WantedWebhook
 from webhooks.documents import subscription_query
 
 
@@ -27,6 +28,12 @@ class WebhookDefinition:
     @property
     def query(self) -> str:
         return subscription_query(self.stem)
+
+    def wanted(self, app_url: str) -> WantedWebhook:
+        """The webhook as `lojal webhooks sync` brings it into an installed store."""
+        return WantedWebhook(
+            name=f"lojal-{self.name}", events=(self.event,), query=self.query, target_url=app_url + self.path
+        )
 
     def manifest_entry(self, app_url: str) -> dict[str, object]:
         return {

@@ -1,166 +1,23 @@
-"""Pydantic models of what our subscriptions return (extra fields in a delivery are ignored)."""
+"""What a verified delivery holds, typed by the models generated from our subscriptions
+(`webhooks/generated/`, `make saleor-client`), and turned into domain values at the edge: nothing
+below the HTTP layer knows what a webhook looks like."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel, ValidationError
 
+from app.earning.service import PricedLine
 from app.errors import MalformedPayload
+from app.members.service import CONSENT_METADATA_KEY, consent_from_metadata, normalise_email
+from app.members.service import CustomerFacts as Customer
+from app.orders.snapshot import OrderSnapshot
+from webhooks.generated.fragments import LojalCustomer, LojalOrder, LojalOrderLines
 
-ModelT = TypeVar("ModelT", bound="EventPayload")
-
-
-class SaleorModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True)
-
-
-class Money(SaleorModel):
-    amount: Decimal
-    currency: str
-
-
-class TaxedMoney(SaleorModel):
-    gross: Money
-    net: Money
-
-
-class Reference(SaleorModel):
-    id: str
-
-
-class SluggedReference(SaleorModel):
-    id: str
-    slug: str | None = None
-
-
-class Product(SaleorModel):
-    id: str
-    category: SluggedReference | None = None
-    collections: list[SluggedReference] = Field(default_factory=list)
-
-
-class Variant(SaleorModel):
-    id: str
-    product: Product | None = None
-
-
-class OrderLine(SaleorModel):
-    id: str
-    product_name: str | None = None
-    product_sku: str | None = None
-    product_variant_id: str | None = None
-    quantity: int
-    is_gift: bool = False
-    total_price: TaxedMoney
-    variant: Variant | None = None
-
-
-class OrderUser(SaleorModel):
-    id: str
-    email: str | None = None
-
-
-class Channel(SaleorModel):
-    id: str
-    slug: str
-    currency_code: str
-
-
-class OrderDiscount(SaleorModel):
-    type: str
-    value_type: str | None = None
-    value: Decimal | None = None
-    total: Money | None = None
-
-
-class Order(SaleorModel):
-    id: str
-    number: str | None = None
-    created: datetime | None = None
-    status: str
-    charge_status: str | None = None
-    origin: str | None = None
-    checkout_id: str | None = None
-    user_email: str | None = None
-    user: OrderUser | None = None
-    channel: Channel
-    lines: list[OrderLine]
-    subtotal: TaxedMoney
-    total: TaxedMoney
-    shipping_price: TaxedMoney
-    total_charged: Money
-    total_refunded: Money
-    voucher_code: str | None = None
-    discounts: list[OrderDiscount] = Field(default_factory=list)
-
-    @property
-    def currency(self) -> str:
-        return self.channel.currency_code
-
-    @property
-    def customer_email(self) -> str | None:
-        email = (self.user.email if self.user and self.user.email else None) or self.user_email
-        return email.strip().lower() if email else None
-
-
-class MetadataItem(SaleorModel):
-    key: str
-    value: str
-
-
-class Customer(SaleorModel):
-    id: str
-    email: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    is_active: bool = True
-    is_staff: bool = False
-    date_joined: datetime | None = None
-    metadata: list[MetadataItem] = Field(default_factory=list)
-
-    def metadata_value(self, key: str) -> str | None:
-        for item in self.metadata:
-            if item.key == key:
-                return item.value
-        return None
-
-
-class IssuingPrincipal(SaleorModel):
-    typename: str | None = Field(default=None, alias="__typename")
-    id: str | None = None
-
-
-class EventPayload(SaleorModel):
-    issued_at: datetime | None = None
-    version: str | None = None
-    issuing_principal: IssuingPrincipal | None = None
-    recipient: Reference | None = None
-
-
-class OrderEvent(EventPayload):
-    order: Order
-
-
-class CustomerEvent(EventPayload):
-    user: Customer
-
-
-class CheckoutRef(SaleorModel):
-    id: str
-    voucher_code: str | None = None
-
-
-class CheckoutEvent(EventPayload):
-    checkout: CheckoutRef
-
-
-class AppDeletedEvent(EventPayload):
-    app: Reference
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 def parse_json(raw_body: bytes) -> dict[str, Any]:
@@ -188,3 +45,65 @@ def parse_payload(model: type[ModelT], body: dict[str, Any]) -> ModelT:
             for error in exc.errors()[:20]
         ]
         raise MalformedPayload("the payload is missing what Lojal needs", extra={"errors": problems}) from exc
+
+
+def _line(line: LojalOrderLines) -> PricedLine:
+    product = line.variant.product if line.variant is not None else None
+    category_ids: tuple[str, ...] = ()
+    collection_ids: tuple[str, ...] = ()
+    if product is not None:
+        if product.category is not None:
+            category_ids = (product.category.id, product.category.slug)
+        collection_ids = tuple(x for c in product.collections or [] for x in (c.id, c.slug))
+    return PricedLine(
+        line_id=line.id,
+        net=line.total_price.net.amount,
+        gross=line.total_price.gross.amount,
+        product_id=product.id if product is not None else None,
+        category_ids=category_ids,
+        collection_ids=collection_ids,
+        name=line.product_name,
+        is_gift=bool(line.is_gift),
+    )
+
+
+def order_snapshot(order: LojalOrder | None) -> OrderSnapshot:
+    if order is None:
+        raise MalformedPayload("the delivery names no order")
+    email = (order.user.email if order.user is not None and order.user.email else None) or order.user_email
+    voucher_discount: Decimal | None = next(
+        (discount.total.amount for discount in order.discounts if discount.type_ == "VOUCHER"), None
+    )
+    return OrderSnapshot(
+        saleor_order_id=order.id,
+        number=order.number,
+        placed_at=order.created,
+        status=order.status,
+        charge_status=order.charge_status,
+        origin=order.origin,
+        checkout_id=order.checkout_id,
+        customer_user_id=order.user.id if order.user is not None else None,
+        customer_email=normalise_email(email),
+        channel_slug=order.channel.slug,
+        currency=order.channel.currency_code,
+        lines=tuple(_line(line) for line in order.lines),
+        total_gross=order.total.gross.amount,
+        shipping_net=order.shipping_price.net.amount,
+        shipping_gross=order.shipping_price.gross.amount,
+        amount_refunded=order.total_refunded.amount,
+        voucher_code=order.voucher_code,
+        voucher_discount=voucher_discount,
+    )
+
+
+def customer_facts(user: LojalCustomer | None) -> Customer:
+    if user is None:
+        raise MalformedPayload("the delivery names no customer")
+    metadata = {item.key: item.value for item in user.metadata}
+    return Customer(
+        saleor_user_id=user.id,
+        email=user.email,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        consent=consent_from_metadata(metadata.get(CONSENT_METADATA_KEY)),
+    )

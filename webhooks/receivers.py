@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import structlog
 from fastapi import APIRouter, Depends, Header, Request
@@ -18,32 +18,30 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.api.deps import VerifierDep, installation_for
-from app.db import SessionDep
-from app.earning import service as earning
-from app.earning.service import OrderTrigger
-from app.errors import BadRequest, Forbidden, LojalError, PayloadTooLarge, TemporarilyUnavailable
+from app.api.deps import SessionDep, VerifierDep, installation_for
+from app.errors import (
+    BadRequest,
+    Forbidden,
+    LojalError,
+    MalformedPayload,
+    PayloadTooLarge,
+    TemporarilyUnavailable,
+)
 from app.installations import service as installations
 from app.installations.models import Installation
 from app.members import service as members
 from app.metrics import WEBHOOKS
-from app.redemption import service as redemption
+from app.orders import service as orders
+from app.orders.snapshot import OrderTrigger
+from app.privacy import service as privacy
+from app.redemption import orders as redemption
 from webhooks.definitions import WEBHOOKS as DEFINITIONS
 from webhooks.definitions import WebhookDefinition
-from webhooks.payloads import (
-    AppDeletedEvent,
-    CheckoutEvent,
-    CustomerEvent,
-    EventPayload,
-    OrderEvent,
-    parse_json,
-    parse_payload,
-)
+from webhooks.generated import fragments as generated
+from webhooks.payloads import customer_facts, order_snapshot, parse_json, parse_payload
 
 log = structlog.get_logger(__name__)
 router = APIRouter(tags=["webhooks"], include_in_schema=True)
-
-PayloadT = TypeVar("PayloadT", bound=EventPayload)
 
 
 class WrongRecipient(Forbidden):
@@ -84,7 +82,7 @@ def verified_delivery(definition: WebhookDefinition) -> Callable[..., Awaitable[
         raw_body = await _read_body(request, request.app.state.settings.webhook_max_body_bytes)
         # Look the store up before any key is fetched: never fetch a JWKS from a URL nobody installed.
         installation = await installation_for(session, saleor_api_url)
-        await verifier.verify_webhook(session, installation, saleor_signature, raw_body)
+        await verifier.verify_webhook(installation, saleor_signature, raw_body)
         if saleor_event is not None and saleor_event.lower() != definition.stem:
             raise BadRequest(f"this endpoint takes {definition.stem}, not {saleor_event}")
         body = parse_json(raw_body)
@@ -98,51 +96,68 @@ def verified_delivery(definition: WebhookDefinition) -> Callable[..., Awaitable[
 
 
 Handler = Callable[[AsyncSession, Delivery], Awaitable[None]]
+OrderEventModel = (
+    type[generated.LojalOrderCreatedEvent]
+    | type[generated.LojalOrderFullyPaidEvent]
+    | type[generated.LojalOrderFulfilledEvent]
+    | type[generated.LojalOrderRefundedEvent]
+    | type[generated.LojalOrderFullyRefundedEvent]
+    | type[generated.LojalOrderCancelledEvent]
+    | type[generated.LojalOrderExpiredEvent]
+)
+CustomerEventModel = (
+    type[generated.LojalCustomerCreatedEvent]
+    | type[generated.LojalCustomerDeletedEvent]
+    | type[generated.LojalAccountDeletedEvent]
+)
 
 
-def _order_handler(trigger: OrderTrigger) -> Handler:
+def _order_handler(model: OrderEventModel, trigger: OrderTrigger) -> Handler:
     async def handle(session: AsyncSession, delivery: Delivery) -> None:
-        payload = parse_payload(OrderEvent, delivery.body)
-        log.info("order_event", saleor_order_id=payload.order.id, trigger=trigger.value)
-        await earning.apply_order_event(session, delivery.installation, payload.order, trigger)
+        order = order_snapshot(parse_payload(model, delivery.body).order)
+        log.info("order_event", saleor_order_id=order.saleor_order_id, trigger=trigger.value)
+        await orders.apply_order_event(session, delivery.installation.id, order, trigger)
 
     return handle
 
 
 async def _customer_created(session: AsyncSession, delivery: Delivery) -> None:
-    payload = parse_payload(CustomerEvent, delivery.body)
-    await members.apply_customer_created(session, delivery.installation, payload.user)
+    customer = customer_facts(parse_payload(generated.LojalCustomerCreatedEvent, delivery.body).user)
+    await members.apply_customer_created(session, delivery.installation.id, customer)
 
 
-async def _customer_deleted(session: AsyncSession, delivery: Delivery) -> None:
-    payload = parse_payload(CustomerEvent, delivery.body)
-    await members.erase_customer(session, delivery.installation, payload.user.id)
+def _customer_deleted(model: CustomerEventModel) -> Handler:
+    async def handle(session: AsyncSession, delivery: Delivery) -> None:
+        customer = customer_facts(parse_payload(model, delivery.body).user)
+        await privacy.erase_customer(session, delivery.installation.id, customer.saleor_user_id)
+
+    return handle
 
 
 async def _checkout_updated(session: AsyncSession, delivery: Delivery) -> None:
-    payload = parse_payload(CheckoutEvent, delivery.body)
-    await redemption.check_checkout(
-        session, delivery.installation, payload.checkout.id, payload.checkout.voucher_code
-    )
+    checkout = parse_payload(generated.LojalCheckoutUpdatedEvent, delivery.body).checkout
+    if checkout is None:
+        raise MalformedPayload("the delivery names no checkout")
+    await redemption.check_checkout(session, delivery.installation.id, checkout.id, checkout.voucher_code)
 
 
 async def _app_deleted(session: AsyncSession, delivery: Delivery) -> None:
-    parse_payload(AppDeletedEvent, delivery.body)
+    parse_payload(generated.LojalAppDeletedEvent, delivery.body)
     await installations.uninstall(session, delivery.installation)
 
 
 HANDLERS: dict[str, Handler] = {
-    "ORDER_CREATED": _order_handler(OrderTrigger.CREATED),
-    "ORDER_FULLY_PAID": _order_handler(OrderTrigger.FULLY_PAID),
-    "ORDER_FULFILLED": _order_handler(OrderTrigger.FULFILLED),
-    "ORDER_REFUNDED": _order_handler(OrderTrigger.REFUNDED),
-    "ORDER_FULLY_REFUNDED": _order_handler(OrderTrigger.REFUNDED),
-    "ORDER_CANCELLED": _order_handler(OrderTrigger.CANCELLED),
-    "ORDER_EXPIRED": _order_handler(OrderTrigger.EXPIRED),
+    "ORDER_CREATED": _order_handler(generated.LojalOrderCreatedEvent, OrderTrigger.CREATED),
+    "ORDER_FULLY_PAID": _order_handler(generated.LojalOrderFullyPaidEvent, OrderTrigger.FULLY_PAID),
+    "ORDER_FULFILLED": _order_handler(generated.LojalOrderFulfilledEvent, OrderTrigger.FULFILLED),
+    "ORDER_REFUNDED": _order_handler(generated.LojalOrderRefundedEvent, OrderTrigger.REFUNDED),
+    "ORDER_FULLY_REFUNDED": _order_handler(generated.LojalOrderFullyRefundedEvent, OrderTrigger.REFUNDED),
+    "ORDER_CANCELLED": _order_handler(generated.LojalOrderCancelledEvent, OrderTrigger.CANCELLED),
+    "ORDER_EXPIRED": _order_handler(generated.LojalOrderExpiredEvent, OrderTrigger.EXPIRED),
     "CHECKOUT_UPDATED": _checkout_updated,
     "CUSTOMER_CREATED": _customer_created,
-    "CUSTOMER_DELETED": _customer_deleted,
-    "ACCOUNT_DELETED": _customer_deleted,
+    "CUSTOMER_DELETED": _customer_deleted(generated.LojalCustomerDeletedEvent),
+    "ACCOUNT_DELETED": _customer_deleted(generated.LojalAccountDeletedEvent),
     "APP_DELETED": _app_deleted,
 }
 

@@ -13,10 +13,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.analytics.schemas import CurrencyFiguresOut, DailyFiguresOut, KpisOut, RewardFiguresOut
-from app.earning.models import ChannelRule, Order, Program
-from app.ledger.models import EntryKind, LedgerEntry
-from app.members.models import Member
-from app.redemption.models import OPEN_STATUSES, Hold, HoldStatus
+from app.ledger.models import OPEN_STATUSES, EntryKind, Hold, HoldStatus, LedgerEntry, Member
+from app.orders.models import Order
+from app.program.models import ChannelRule, Program
 from app.rewards.models import Reward
 
 ISSUING = [EntryKind.EARN.value, EntryKind.BONUS.value, EntryKind.ENGAGE.value]

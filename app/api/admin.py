@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 
-from app.api.deps import GatewayDep, StaffUser, require_staff
-from app.db import SessionDep
-from app.earning import program as programs
-from app.earning.schemas import (
+from app.api.deps import GatewayDep, SessionDep, StaffUser, require_staff
+from app.errors import NotFound
+from app.ledger.models import HoldStatus
+from app.program import service as programs
+from app.program.schemas import (
     ChannelRuleIn,
     ChannelRuleOut,
     MultiplierIn,
@@ -19,9 +20,7 @@ from app.earning.schemas import (
     ProgramOut,
     ProgramSettingsOut,
 )
-from app.errors import NotFound
-from app.redemption import service as redemption
-from app.redemption.models import HoldStatus
+from app.redemption import lookups
 from app.redemption.schemas import StaffRedemptionOut
 from app.rewards import service as rewards
 from app.rewards.models import Reward, RewardKind
@@ -180,7 +179,7 @@ async def list_redemptions(
     member_id: Annotated[int | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[StaffRedemptionOut]:
-    holds = await redemption.list_holds(
+    holds = await lookups.list_holds(
         session, staff.installation.id, status=status, flagged=flagged, member_id=member_id, limit=limit
     )
     return [StaffRedemptionOut.model_validate(hold) for hold in holds]

@@ -13,8 +13,8 @@ from fastapi.responses import Response
 
 from app.analytics import service as analytics
 from app.analytics.schemas import KpisOut
-from app.api.deps import StaffUser, require_staff
-from app.db import SessionDep, utcnow
+from app.api.deps import SessionDep, StaffUser, require_staff
+from app.db import utcnow
 from app.errors import BadRequest
 
 router = APIRouter(prefix="/api/admin/kpis", tags=["admin"])

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
-from app.api.deps import StaffUser, require_staff
+from app.api.deps import SessionDep, StaffUser, require_staff
 from app.api.views import (
     decode_cursor,
     encode_cursor,
@@ -16,13 +16,12 @@ from app.api.views import (
     staff_entry_out,
     staff_member_out,
 )
-from app.db import SessionDep, utcnow
-from app.earning.program import get_program
+from app.db import utcnow
 from app.errors import NotFound
 from app.ledger import service as ledger
+from app.ledger.models import Member
 from app.members import service as members
 from app.members import staff as member_staff
-from app.members.models import Member
 from app.members.schemas import (
     AdjustmentIn,
     AdjustmentOut,
@@ -32,6 +31,9 @@ from app.members.schemas import (
     StaffOrderOut,
 )
 from app.members.staff import MemberSort
+from app.orders import service as orders
+from app.privacy import service as privacy
+from app.program.service import get_program
 
 router = APIRouter(prefix="/api/admin/members", tags=["admin"])
 
@@ -76,7 +78,7 @@ async def list_members(
 async def _detail(
     session: SessionDep, staff: StaffUser, member: Member, cursor: str | None = None
 ) -> MemberDetailOut:
-    summary = await members.summary(session, staff.installation, member)
+    summary = await members.summary(session, member)
     program = await get_program(session, staff.installation.id)
     before = decode_cursor(cursor) if cursor else None
     entries = await ledger.history_page(session, summary.member, before_id=before, limit=51)
@@ -93,7 +95,7 @@ async def _detail(
                 total=order.total_gross,
                 refunded=order.amount_refunded,
             )
-            for order in await members.member_orders(session, summary.member)
+            for order in await orders.member_orders(session, summary.member)
         ],
         tier=None,
     )
@@ -150,7 +152,7 @@ async def adjust(
 )
 async def enrol(session: SessionDep, staff: MembersStaff, member_id: int) -> MemberDetailOut:
     member = await member_staff.get_member(session, staff.installation.id, member_id)
-    await members.set_consent(session, staff.installation, member, True)
+    await members.set_consent(session, member, True)
     return await _detail(session, staff, member)
 
 
@@ -159,7 +161,7 @@ async def enrol(session: SessionDep, staff: MembersStaff, member_id: int) -> Mem
 )
 async def unenrol(session: SessionDep, staff: MembersStaff, member_id: int) -> MemberDetailOut:
     member = await member_staff.get_member(session, staff.installation.id, member_id)
-    await members.set_consent(session, staff.installation, member, False)
+    await members.set_consent(session, member, False)
     return await _detail(session, staff, member)
 
 
@@ -169,7 +171,7 @@ async def unenrol(session: SessionDep, staff: MembersStaff, member_id: int) -> M
 async def export(session: SessionDep, staff: MembersStaff, member_id: int) -> JSONResponse:
     member = await member_staff.get_member(session, staff.installation.id, member_id)
     return JSONResponse(
-        await member_staff.export_member(session, member),
+        await privacy.export_member(session, member),
         headers={"Content-Disposition": f'attachment; filename="lojal-member-{member.id}.json"'},
     )
 
@@ -179,5 +181,4 @@ async def export(session: SessionDep, staff: MembersStaff, member_id: int) -> JS
 )
 async def erase(session: SessionDep, staff: MembersStaff, member_id: int) -> None:
     member = await member_staff.get_member(session, staff.installation.id, member_id)
-    if member.anonymised_at is None:
-        await members.erase_member(session, member)
+    await privacy.erase_member(session, member)

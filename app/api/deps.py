@@ -1,8 +1,9 @@
-"""Dependencies that say who is calling: the Dashboard's staff user, or a shopper."""
+"""Dependencies of the HTTP layer: the request's database session, and who is calling (the Dashboard's
+staff user, a shopper, or a Saleor store)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -10,7 +11,7 @@ import structlog
 from fastapi import Depends, Header, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import Database, get_database
+from app.db import Database
 from app.errors import Forbidden, Unauthorized
 from app.installations import service as installations
 from app.installations.models import Installation
@@ -42,6 +43,19 @@ def get_verifier(request: Request) -> JwksVerifier:
     return verifier
 
 
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.db
+    return database
+
+
+async def get_session(database: Annotated[Database, Depends(get_database)]) -> AsyncIterator[AsyncSession]:
+    # Used with scope="function" so the commit runs before the answer is sent: a webhook whose
+    # commit failed must not have been answered 2xx.
+    async with database.transaction() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 GatewayDep = Annotated[SaleorGateway, Depends(get_gateway)]
 VerifierDep = Annotated[JwksVerifier, Depends(get_verifier)]
@@ -71,7 +85,7 @@ async def _verified_claims(
     """
     async with database.transaction() as session:
         installation = await installation_for(session, saleor_api_url)
-        claims = await verifier.decode_token(session, installation, token, audience=audience)
+        claims = await verifier.decode_token(installation, token, audience=audience)
     return installation, claims
 
 

@@ -8,11 +8,10 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
-from app.api.deps import GatewayDep, SettingsDep
-from app.db import SessionDep
+from app.api.deps import GatewayDep, SessionDep, SettingsDep
+from app.api.manifest import build_manifest
 from app.errors import BadRequest, LojalError
 from app.installations import service as installations
-from app.manifest import build_manifest
 
 router = APIRouter(tags=["install"])
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse
 
 from app.api.deps import SettingsDep
-from app.manifest import package_version
 from app.settings import PROJECT_ROOT
+from app.version import package_version
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 

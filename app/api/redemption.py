@@ -6,11 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from app.api.deps import DatabaseDep, GatewayDep, ShopperDep
-from app.db import SessionDep
+from app.api.deps import DatabaseDep, GatewayDep, SessionDep, ShopperDep
+from app.ledger.models import Hold
 from app.members import service as members
-from app.redemption import service as redemption
-from app.redemption.models import Hold
+from app.redemption import lookups, saga
 from app.redemption.schemas import CheckoutOut, MoneyOut, RedeemIn, RedeemOut, RedemptionOut, RedemptionsOut
 from app.rewards import service as rewards
 from app.rewards.schemas import ShopperRewardOut, ShopperRewardsOut
@@ -49,13 +48,14 @@ def _redemption(hold: Hold, partner_code: str | None = None) -> RedemptionOut:
     )
 
 
-def _checkout(checkout_id: str, totals: redemption.CheckoutTotals | None) -> CheckoutOut | None:
-    if totals is None:
+def _checkout(checkout_id: str, after: saga.CheckoutAfter | None) -> CheckoutOut | None:
+    if after is None:
         return None
+    totals = after.totals
     currency = totals.currency
     return CheckoutOut(
         id=checkout_id,
-        has_loyalty_discount=totals.voucher_code_is_ours,
+        has_loyalty_discount=after.has_loyalty_discount,
         discount=MoneyOut(amount=totals.discount, currency=currency),
         subtotal=MoneyOut(amount=totals.subtotal, currency=currency),
         shipping=MoneyOut(amount=totals.shipping, currency=currency),
@@ -72,9 +72,9 @@ async def list_rewards(
     ] = None,
 ) -> ShopperRewardsOut:
     member = await members.shopper_member(
-        session, shopper.installation, saleor_user_id=shopper.user_id, email=shopper.email
+        session, shopper.installation.id, saleor_user_id=shopper.user_id, email=shopper.email
     )
-    available = (await members.summary(session, shopper.installation, member)).balances.available
+    available = (await members.summary(session, member)).balances.available
     catalog = await rewards.list_rewards(session, shopper.installation.id, only_live=True)
     return ShopperRewardsOut(
         points_available=max(available, 0),
@@ -108,14 +108,14 @@ async def list_rewards(
 async def redeem(
     database: DatabaseDep, gateway: GatewayDep, shopper: ShopperDep, checkout_id: CheckoutId, body: RedeemIn
 ) -> RedeemOut:
-    outcome = await redemption.redeem(
+    outcome = await saga.redeem(
         database,
         gateway,
         shopper.installation,
         shopper_user_id=shopper.user_id,
         shopper_email=shopper.email,
         checkout_id=checkout_id,
-        request=redemption.RedeemRequest(reward_id=body.reward_id, points=body.points),
+        request=saga.RedeemRequest(reward_id=body.reward_id, points=body.points),
     )
     return RedeemOut(
         redemption=_redemption(outcome.hold, outcome.partner_code),
@@ -132,11 +132,7 @@ async def list_redemptions(
     session: SessionDep, shopper: ShopperDep, checkout_id: CheckoutId
 ) -> RedemptionsOut:
     member = await members.find_by_user(session, shopper.installation.id, shopper.user_id)
-    holds = (
-        await redemption.holds_for_checkout(session, shopper.installation, member, checkout_id)
-        if member
-        else []
-    )
+    holds = await lookups.holds_for_checkout(session, member, checkout_id) if member else []
     return RedemptionsOut(redemptions=[_redemption(hold) for hold in holds])
 
 
@@ -153,7 +149,7 @@ async def undo(
     checkout_id: CheckoutId,
     redemption_id: int,
 ) -> RedeemOut:
-    outcome = await redemption.undo(
+    outcome = await saga.undo(
         database,
         gateway,
         shopper.installation,

@@ -5,14 +5,13 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 
-from app.earning import service as earning
-from app.earning.models import Order
 from app.errors import BadRequest
 from app.ledger.balances import Balances, cached_balances
 from app.ledger.describe import describe
-from app.ledger.models import LedgerEntry
-from app.members.models import Member
+from app.ledger.models import LedgerEntry, Member
 from app.members.schemas import EntryOut, OrderPointsOut, PointsOut, StaffEntryOut, StaffMemberOut
+from app.orders.models import Order
+from app.orders.service import explain_order
 
 
 def points_out(balances: Balances) -> PointsOut:
@@ -65,7 +64,7 @@ def order_points_out(order: Order, earn_trigger: str) -> OrderPointsOut:
         number=order.number,
         placed_at=order.placed_at,
         status=order.earn_status,
-        explanation=earning.explain_order(order, earn_trigger),
+        explanation=explain_order(order, earn_trigger),
         points=order.points_earned + order.points_bonus,
         points_reversed=order.points_reversed,
         available_at=order.points_available_at,

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from app.earning.models import MultiplierTarget, Rounding
+from app.money import amount_text, number_text
+from app.program.models import MultiplierTarget, Rounding
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -68,19 +69,6 @@ class Earning:
     @property
     def total(self) -> int:
         return self.points + self.bonus_points
-
-
-def amount_text(value: Decimal) -> str:
-    """Money for people: at least two decimals ("40.00"), more only when the amount has them."""
-    normalized = value.normalize()
-    if int(normalized.as_tuple().exponent) >= -2:
-        return str(value.quantize(Decimal("0.01")))
-    return format(normalized, "f")
-
-
-def number_text(value: Decimal) -> str:
-    """Rates and factors without trailing zeros ("1", "0.1", "2.5")."""
-    return format(value.normalize(), "f")
 
 
 def round_points(value: Decimal, rounding: str) -> int:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 import structlog
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import utcnow
-from app.earning.program import get_program
 from app.errors import Forbidden, SaleorUnavailable, Unauthorized
 from app.installations.models import Installation
-from app.saleor.client import SaleorGraphQLError
+from app.program import service as programs
 from app.saleor.gateway import SaleorGateway
+from app.saleor.transport import SaleorGraphQLError
 
 log = structlog.get_logger(__name__)
 
@@ -58,17 +59,16 @@ async def register_installation(
 
     client = gateway.client_with_token(saleor_api_url, auth_token)
     try:
-        data = await client.execute("app_id")
-    except SaleorGraphQLError as exc:
+        app = await client.lojal_app_id()
+    except (SaleorGraphQLError, ValidationError) as exc:
         raise UnknownAppId("Saleor did not accept the app token") from exc
     except SaleorUnavailable as exc:
         raise SaleorUnavailable(
             f"Lojal could not reach Saleor at {saleor_api_url} to confirm the app token"
         ) from exc
-    app = data.get("app") if isinstance(data, dict) else None
-    app_id = app.get("id") if isinstance(app, dict) else None
-    if not isinstance(app_id, str) or not app_id:
+    if app is None or not app.id:
         raise UnknownAppId("Saleor did not return the app's id for this token")
+    app_id = app.id
 
     jwks = await gateway.fetch_jwks(saleor_api_url)
     now = utcnow()
@@ -108,7 +108,7 @@ async def register_installation(
     await session.flush()
     # The program row exists from the start, so webhooks never race to create it while they hold
     # member locks (that ordering deadlocked under concurrent deliveries on PostgreSQL).
-    await get_program(session, installation.id)
+    await programs.get_program(session, installation.id)
     log.info(
         "installation_registered",
         installation_id=installation.id,
@@ -124,5 +124,4 @@ async def uninstall(session: AsyncSession, installation: Installation) -> None:
     installation.is_active = False
     installation.token_encrypted = None
     installation.uninstalled_at = utcnow()
-    await session.flush()
     log.info("installation_uninstalled", installation_id=installation.id)

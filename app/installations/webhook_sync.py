@@ -3,104 +3,128 @@ installed stores are brought up to the current subscriptions with the app's own 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
 import structlog
+from pydantic import ValidationError
 
 from app.db import Database
 from app.errors import SaleorUnavailable
 from app.installations import service as installations
 from app.installations.models import Installation
-from app.saleor.client import SaleorClient, SaleorGraphQLError
 from app.saleor.gateway import SaleorGateway
-from app.settings import Settings
-from webhooks.definitions import WEBHOOKS
+from app.saleor.generated import SaleorClient
+from app.saleor.generated.enums import WebhookEventTypeAsyncEnum
+from app.saleor.generated.input_types import WebhookCreateInput, WebhookUpdateInput
+from app.saleor.generated.lojal_app_webhooks import LojalAppWebhooksAppWebhooks
+from app.saleor.transport import SaleorGraphQLError
 
 log = structlog.get_logger(__name__)
 NAME_PREFIX = "lojal-"
 
 
-def _events(webhook: dict[str, Any]) -> list[str]:
-    return sorted(event["eventType"] for event in webhook.get("asyncEvents") or [])
+@dataclass(frozen=True)
+class WantedWebhook:
+    """One webhook as the current manifest declares it."""
+
+    name: str
+    events: tuple[str, ...]
+    query: str
+    target_url: str
 
 
-def _mutation_errors(data: dict[str, Any], field: str) -> list[str]:
-    return [
-        f"{e.get('field')}: {e.get('code')} {e.get('message') or ''}".strip()
-        for e in (data.get(field) or {}).get("errors") or []
-    ]
+class MutationError(Protocol):
+    @property
+    def field(self) -> str | None: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def message(self) -> str | None: ...
 
 
-async def sync_installation(
-    client: SaleorClient, installation: Installation, app_url: str, *, dry_run: bool
-) -> list[str]:
-    data = await client.execute("app_webhooks")
-    app = data.get("app")
-    if not app:
-        return [f"{installation.saleor_api_url}: the app token no longer works (uninstalled?); skipped"]
-    store = installation.saleor_api_url
-    existing = {w["name"]: w for w in app.get("webhooks") or [] if w["name"].startswith(NAME_PREFIX)}
-    wanted: dict[str, dict[str, Any]] = {}
-    for definition in WEBHOOKS:
-        fields = {**definition.manifest_entry(app_url), "isActive": True}
-        wanted[str(fields["name"])] = fields
-    lines: list[str] = []
-    for name, fields in wanted.items():
-        current = existing.get(name)
-        if current is None:
-            lines.append(f"{store}: create {name}")
-            if not dry_run:
-                result = await client.execute("webhook_create", {"input": {**fields, "app": app["id"]}})
-                lines += [f"  error: {e}" for e in _mutation_errors(result, "webhookCreate")]
-        elif _differs(current, fields):
-            lines.append(f"{store}: update {name}")
-            if not dry_run:
-                result = await client.execute("webhook_update", {"id": current["id"], "input": fields})
-                lines += [f"  error: {e}" for e in _mutation_errors(result, "webhookUpdate")]
-    for name, current in existing.items():
-        if name not in wanted:
-            lines.append(f"{store}: delete {name}")
-            if not dry_run:
-                result = await client.execute("webhook_delete", {"id": current["id"]})
-                lines += [f"  error: {e}" for e in _mutation_errors(result, "webhookDelete")]
-    return lines or [f"{store}: up to date"]
+def _errors(errors: Sequence[MutationError]) -> list[str]:
+    return [f"  error: {e.field}: {e.code} {e.message or ''}".rstrip() for e in errors]
 
 
-def _differs(current: dict[str, Any], fields: dict[str, Any]) -> bool:
+def _events(webhook: WantedWebhook) -> list[WebhookEventTypeAsyncEnum]:
+    return [WebhookEventTypeAsyncEnum(event) for event in webhook.events]
+
+
+def _differs(current: LojalAppWebhooksAppWebhooks, wanted: WantedWebhook) -> bool:
     return (
-        current.get("targetUrl") != fields["targetUrl"]
-        or (current.get("subscriptionQuery") or "").strip() != str(fields["query"]).strip()
-        or _events(current) != sorted(fields["asyncEvents"])
-        or not current.get("isActive")
+        current.target_url != wanted.target_url
+        or (current.subscription_query or "").strip() != wanted.query.strip()
+        or sorted(event.event_type for event in current.async_events) != sorted(wanted.events)
+        or not current.is_active
     )
 
 
+async def sync_installation(
+    client: SaleorClient, installation: Installation, wanted: Sequence[WantedWebhook], *, dry_run: bool
+) -> list[str]:
+    app = await client.lojal_app_webhooks()
+    store = installation.saleor_api_url
+    if app is None:
+        return [f"{store}: the app token no longer works (uninstalled?); skipped"]
+    existing = {w.name: w for w in app.webhooks or [] if w.name and w.name.startswith(NAME_PREFIX)}
+    lines: list[str] = []
+    for webhook in wanted:
+        current = existing.get(webhook.name)
+        if current is None:
+            lines.append(f"{store}: create {webhook.name}")
+            if not dry_run:
+                created = await client.lojal_webhook_create(
+                    input=WebhookCreateInput(
+                        name=webhook.name,
+                        target_url=webhook.target_url,
+                        async_events=_events(webhook),
+                        query=webhook.query,
+                        is_active=True,
+                        app=app.id,
+                    )
+                )
+                lines += _errors(created.errors if created else [])
+        elif _differs(current, webhook):
+            lines.append(f"{store}: update {webhook.name}")
+            if not dry_run:
+                updated = await client.lojal_webhook_update(
+                    id=current.id,
+                    input=WebhookUpdateInput(
+                        name=webhook.name,
+                        target_url=webhook.target_url,
+                        async_events=_events(webhook),
+                        query=webhook.query,
+                        is_active=True,
+                    ),
+                )
+                lines += _errors(updated.errors if updated else [])
+    wanted_names = {webhook.name for webhook in wanted}
+    for name, current in existing.items():
+        if name not in wanted_names:
+            lines.append(f"{store}: delete {name}")
+            if not dry_run:
+                deleted = await client.lojal_webhook_delete(id=current.id)
+                lines += _errors(deleted.errors if deleted else [])
+    return lines or [f"{store}: up to date"]
+
+
 async def sync_all(
-    settings: Settings,
-    *,
-    dry_run: bool = False,
-    gateway: SaleorGateway | None = None,
-    database: Database | None = None,
+    database: Database, gateway: SaleorGateway, wanted: Sequence[WantedWebhook], *, dry_run: bool = False
 ) -> list[str]:
     """One line per change (or "up to date") per store; a store that failed says "failed: …"."""
-    own_database = database is None
-    database = database or Database(settings.database_url)
-    gateway = gateway or SaleorGateway(settings)
-    try:
-        async with database.transaction() as session:
-            targets = await installations.list_active_installations(session)
-    finally:
-        if own_database:
-            await database.dispose()
+    async with database.transaction() as session:
+        targets = await installations.list_active_installations(session)
     if not targets:
         return ["no installed stores"]
     lines: list[str] = []
     for installation in targets:
         try:
             lines += await sync_installation(
-                gateway.client_for(installation), installation, settings.app_url, dry_run=dry_run
+                gateway.client_for(installation), installation, wanted, dry_run=dry_run
             )
-        except (SaleorUnavailable, SaleorGraphQLError) as exc:
+        except (SaleorUnavailable, SaleorGraphQLError, ValidationError) as exc:
             lines.append(f"{installation.saleor_api_url}: failed: {exc}")
     return lines
 

@@ -8,8 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.ledger.models import LedgerEntry
-from app.members.models import Member
+from app.ledger.models import LedgerEntry, Member
 
 
 @dataclass(frozen=True)

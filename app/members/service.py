@@ -1,4 +1,4 @@
-"""Finding and creating members, enrolment with consent, welcome bonus, erasure."""
+"""Finding and creating members, enrolment with consent, and the welcome bonus."""
 
 from __future__ import annotations
 
@@ -11,15 +11,11 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import dialect_insert, utcnow
-from app.earning.models import Enrolment, Order
-from app.earning.program import get_program
-from app.installations.models import Installation
-from app.jobs import outbox
 from app.ledger import service as ledger
 from app.ledger.balances import Balances, cached_balances, due_points
-from app.ledger.models import EntryKind, SourceType
-from app.members.models import Member
-from webhooks.payloads import Customer
+from app.ledger.models import EntryKind, Member, SourceType
+from app.program import service as programs
+from app.program.models import Enrolment, Program
 
 log = structlog.get_logger(__name__)
 
@@ -31,6 +27,10 @@ def normalise_email(email: str | None) -> str | None:
         return None
     email = email.strip().lower()
     return email or None
+
+
+def consent_from_metadata(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("true", "1", "yes")
 
 
 async def _lock_identity(session: AsyncSession, installation_id: int, key: str) -> None:
@@ -80,7 +80,8 @@ async def _create(
     last_name: str | None,
     enrol: bool,
     consent: bool,
-) -> Member:
+) -> tuple[Member, bool]:
+    """The member for this identity and whether this transaction created it (a concurrent one may have)."""
     now = utcnow()
     index_elements = ["installation_id", "saleor_user_id"] if saleor_user_id else ["installation_id", "email"]
     index_where = None if saleor_user_id else sa.text("saleor_user_id IS NULL")
@@ -101,55 +102,62 @@ async def _create(
         .on_conflict_do_nothing(index_elements=index_elements, index_where=index_where)
         .returning(Member.id)
     )
-    member_id = result.scalar_one_or_none()
-    if member_id is None:  # someone else created it first; theirs is the member
-        query = sa.select(Member).where(Member.installation_id == installation_id)
-        query = (
-            query.where(Member.saleor_user_id == saleor_user_id)
-            if saleor_user_id
-            else query.where(Member.email == email, Member.saleor_user_id.is_(None))
-        )
-        return (await session.execute(query)).scalar_one()
-    member = await session.get(Member, member_id)
-    assert member is not None
-    log.info("member_created", member_id=member.id, guest=saleor_user_id is None, enrolled=enrol)
-    return member
+    created = result.scalar_one_or_none() is not None
+    query = sa.select(Member).where(Member.installation_id == installation_id)
+    query = (
+        query.where(Member.saleor_user_id == saleor_user_id)
+        if saleor_user_id
+        else query.where(Member.email == email, Member.saleor_user_id.is_(None))
+    )
+    member = (await session.execute(query)).scalar_one()
+    if created:
+        log.info("member_created", member_id=member.id, guest=saleor_user_id is None, enrolled=enrol)
+    return member, created
 
 
-async def ensure_customer_member(
+@dataclass(frozen=True)
+class Resolved:
+    member: Member
+    joined: bool  # created, attached from a guest or enrolled just now: the welcome bonus is owed
+
+
+async def resolve_customer(
     session: AsyncSession,
-    installation: Installation,
+    program: Program,
     *,
     saleor_user_id: str,
     email: str | None,
     first_name: str | None = None,
     last_name: str | None = None,
     consent: bool = False,
-) -> Member:
+) -> Resolved:
     """The member for a Saleor customer: found, attached from a guest with the same e-mail, or created.
 
     Enrolment follows the program: automatic programs enrol everyone; opt-in programs enrol on consent.
-    A newly enrolled customer receives the welcome bonus once.
+    Writes nothing to the ledger: the caller grants the welcome bonus when `joined`, under its own lock.
     """
+    installation_id = program.installation_id
     email = normalise_email(email)
-    if email:
-        await _lock_identity(session, installation.id, f"email:{email}")
-    await _lock_identity(session, installation.id, f"user:{saleor_user_id}")
-    program = await get_program(session, installation.id)
     automatic = program.enrolment == Enrolment.AUTOMATIC
-
-    member = await find_by_user(session, installation.id, saleor_user_id)
+    joined = False
+    member = await find_by_user(session, installation_id, saleor_user_id)
+    if member is None:
+        # Creating or attaching an identity is serialised; finding an existing one needs no lock.
+        if email:
+            await _lock_identity(session, installation_id, f"email:{email}")
+        await _lock_identity(session, installation_id, f"user:{saleor_user_id}")
+        member = await find_by_user(session, installation_id, saleor_user_id)
     if member is None and email:
-        guest = await find_by_email(session, installation.id, email)
+        guest = await find_by_email(session, installation_id, email)
         if guest is not None and guest.saleor_user_id is None:
             # Guest orders were kept against this e-mail; the customer now owns them and their points.
             guest.saleor_user_id = saleor_user_id
-            member = guest
+            member, joined = guest, True
             log.info("guest_attached", member_id=member.id)
     if member is None:
-        member = await _create(
+        member, joined = await _create(
             session,
-            installation.id,
+            installation_id,
             saleor_user_id=saleor_user_id,
             email=email,
             first_name=first_name,
@@ -158,7 +166,7 @@ async def ensure_customer_member(
             consent=consent,
         )
     if member.anonymised_at is not None:
-        return member
+        return Resolved(member, joined=False)
     if email and member.email != email:
         member.email = email
     if first_name is not None:
@@ -173,23 +181,25 @@ async def ensure_customer_member(
         and member.opted_out_at is None
     ):
         member.enrolled_at = utcnow()
-    await session.flush()
-    await grant_welcome_bonus(session, installation, member, program.welcome_bonus_points)
-    return member
+        joined = True
+    return Resolved(member, joined=joined)
 
 
-async def ensure_guest_member(session: AsyncSession, installation: Installation, email: str) -> Member:
+async def resolve_guest(session: AsyncSession, program: Program, email: str) -> Member:
     """Whoever this e-mail belongs to: an existing member (account holders first) or a new guest."""
+    installation_id = program.installation_id
     email = normalise_email(email) or ""
-    await _lock_identity(session, installation.id, f"email:{email}")
-    member = await find_by_email(session, installation.id, email)
+    member = await find_by_email(session, installation_id, email)
     if member is not None:
         return member
-    program = await get_program(session, installation.id)
+    await _lock_identity(session, installation_id, f"email:{email}")
+    member = await find_by_email(session, installation_id, email)
+    if member is not None:
+        return member
     # A guest cannot give consent, so only automatic programs let guests collect points.
-    return await _create(
+    guest, _created = await _create(
         session,
-        installation.id,
+        installation_id,
         saleor_user_id=None,
         email=email,
         first_name=None,
@@ -197,17 +207,17 @@ async def ensure_guest_member(session: AsyncSession, installation: Installation,
         enrol=program.enrolment == Enrolment.AUTOMATIC,
         consent=False,
     )
+    return guest
 
 
-async def grant_welcome_bonus(
-    session: AsyncSession, installation: Installation, member: Member, points: int
-) -> None:
+async def grant_welcome_bonus(session: AsyncSession, member: Member, program: Program) -> None:
+    """Once per Saleor customer, to an enrolled member; `member` must be locked (`ledger.lock_member`)."""
+    points = program.welcome_bonus_points
     if points <= 0 or member.saleor_user_id is None or not member.is_enrolled:
         return
-    locked = await ledger.lock_member(session, installation.id, member.id)
     await ledger.post_entry(
         session,
-        locked,
+        member,
         kind=EntryKind.BONUS,
         points=points,
         # Keyed by the Saleor customer: re-creating a member row can never pay it twice.
@@ -218,60 +228,54 @@ async def grant_welcome_bonus(
     )
 
 
+async def _welcome(session: AsyncSession, resolved: Resolved, program: Program) -> Member:
+    if not resolved.joined:
+        return resolved.member
+    locked = await ledger.lock_member(session, program.installation_id, resolved.member.id)
+    await grant_welcome_bonus(session, locked, program)
+    return locked
+
+
+@dataclass(frozen=True)
+class CustomerFacts:
+    """A Saleor customer as a webhook describes them."""
+
+    saleor_user_id: str
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+    consent: bool  # the storefront's opt-in flag on the customer (`lojal_optin` metadata)
+
+
 async def apply_customer_created(
-    session: AsyncSession, installation: Installation, customer: Customer
+    session: AsyncSession, installation_id: int, customer: CustomerFacts
 ) -> Member:
-    consent = (customer.metadata_value(CONSENT_METADATA_KEY) or "").strip().lower() in ("true", "1", "yes")
-    return await ensure_customer_member(
+    program = await programs.get_program(session, installation_id)
+    resolved = await resolve_customer(
         session,
-        installation,
-        saleor_user_id=customer.id,
+        program,
+        saleor_user_id=customer.saleor_user_id,
         email=customer.email,
         first_name=customer.first_name,
         last_name=customer.last_name,
-        consent=consent,
+        consent=customer.consent,
     )
-
-
-async def erase_customer(session: AsyncSession, installation: Installation, saleor_user_id: str) -> None:
-    """Anonymise a deleted customer: personal data goes, ledger amounts stay for the books.
-
-    The opaque Saleor id is kept so late events for the same customer still find this row instead of
-    creating a new member with their data.
-    """
-    member = await find_by_user(session, installation.id, saleor_user_id)
-    if member is None or member.anonymised_at is not None:
-        return
-    await erase_member(session, member)
-
-
-async def erase_member(session: AsyncSession, member: Member) -> None:
-    member.email = None
-    member.first_name = None
-    member.last_name = None
-    member.anonymised_at = utcnow()
-    await session.execute(
-        sa.update(Order)
-        .where(Order.installation_id == member.installation_id, Order.member_id == member.id)
-        .values(customer_email=None)
-    )
-    await session.flush()
-    log.info("member_anonymised", member_id=member.id)
+    return await _welcome(session, resolved, program)
 
 
 async def shopper_member(
-    session: AsyncSession, installation: Installation, *, saleor_user_id: str, email: str | None
+    session: AsyncSession, installation_id: int, *, saleor_user_id: str, email: str | None
 ) -> Member:
     """The member behind a shopper token; a shopper we have not seen joins per the program's rules."""
-    member = await find_by_user(session, installation.id, saleor_user_id)
+    member = await find_by_user(session, installation_id, saleor_user_id)
     if member is not None:
         return member
-    return await ensure_customer_member(session, installation, saleor_user_id=saleor_user_id, email=email)
+    program = await programs.get_program(session, installation_id)
+    resolved = await resolve_customer(session, program, saleor_user_id=saleor_user_id, email=email)
+    return await _welcome(session, resolved, program)
 
 
-async def set_consent(
-    session: AsyncSession, installation: Installation, member: Member, consent: bool
-) -> Member:
+async def set_consent(session: AsyncSession, member: Member, consent: bool) -> Member:
     """Join (consent, recorded with its time) or leave the program. Leaving keeps the balance."""
     if member.anonymised_at is not None:
         return member
@@ -280,14 +284,23 @@ async def set_consent(
         member.consent_at = member.consent_at or now
         member.opted_out_at = None
         member.enrolled_at = member.enrolled_at or now
-        await session.flush()
-        program = await get_program(session, installation.id)
-        await grant_welcome_bonus(session, installation, member, program.welcome_bonus_points)
+        program = await programs.get_program(session, member.installation_id)
+        locked = await ledger.lock_member(session, member.installation_id, member.id)
+        await grant_welcome_bonus(session, locked, program)
     else:
         member.opted_out_at = now
-        await session.flush()
     log.info("member_consent_changed", member_id=member.id, consent=consent)
     return member
+
+
+def anonymise(member: Member) -> None:
+    """Personal data goes; the opaque Saleor id stays, so late events for the same customer still find
+    this row instead of creating a new member with their data, and the amounts stay for the books."""
+    member.email = None
+    member.first_name = None
+    member.last_name = None
+    member.anonymised_at = utcnow()
+    log.info("member_anonymised", member_id=member.id)
 
 
 @dataclass(frozen=True)
@@ -298,31 +311,19 @@ class Summary:
     enrolment: str
 
 
-async def summary(session: AsyncSession, installation: Installation, member: Member) -> Summary:
+async def summary(session: AsyncSession, member: Member) -> Summary:
     """Balances as of now. Points whose hold ended are matured here too, so a shown balance is never stale."""
     now = utcnow()
     if await due_points(session, member, now):
-        locked = await ledger.lock_member(session, installation.id, member.id)
+        locked = await ledger.lock_member(session, member.installation_id, member.id)
         await ledger.mature_member(session, locked, now)
-        await outbox.enqueue_member_sync(session, locked)
+        await ledger.queue_member_sync(session, locked)
         member = locked
     # Nothing is due any more (matured just above, or nothing was), so the caches are the balance.
-    balances = cached_balances(member)
-    program = await get_program(session, installation.id)
+    program = await programs.get_program(session, member.installation_id)
     return Summary(
         member=member,
-        balances=balances,
+        balances=cached_balances(member),
         next_available=await ledger.pending_schedule(session, member),
         enrolment=program.enrolment,
     )
-
-
-async def member_orders(session: AsyncSession, member: Member, *, limit: int = 50) -> list[Order]:
-    """The member's orders as Lojal saw them, newest first."""
-    rows = await session.execute(
-        sa.select(Order)
-        .where(Order.installation_id == member.installation_id, Order.member_id == member.id)
-        .order_by(Order.placed_at.desc(), Order.id.desc())
-        .limit(limit)
-    )
-    return list(rows.scalars())

@@ -1,4 +1,4 @@
-"""What staff do with members from the Loyalty tab: find them, adjust points, export and erase."""
+"""What staff do with members from the Loyalty tab: find them and adjust their points."""
 
 from __future__ import annotations
 
@@ -10,12 +10,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import get_scoped
 from app.errors import Conflict, NotFound
 from app.ledger import service as ledger
-from app.ledger.models import EntryKind, LedgerEntry, SourceType
-from app.members import service as members
-from app.members.models import Member
-from app.redemption.models import Hold
+from app.ledger.models import EntryKind, LedgerEntry, Member, SourceType
 
 
 class MemberSort(StrEnum):
@@ -46,11 +44,7 @@ class MemberPage:
 
 
 async def get_member(session: AsyncSession, installation_id: int, member_id: int) -> Member:
-    member = (
-        await session.execute(
-            sa.select(Member).where(Member.installation_id == installation_id, Member.id == member_id)
-        )
-    ).scalar_one_or_none()
+    member = await get_scoped(session, Member, installation_id, member_id)
     if member is None:
         raise NotFound("no such member")
     return member
@@ -129,80 +123,5 @@ async def adjust_points(
         actor=actor,
         explanation={"reason": reason, "by": actor},
     )
+    await session.flush()  # the answer shows the entry with its id
     return posted.entry
-
-
-async def member_holds(session: AsyncSession, member: Member, limit: int = 50) -> list[Hold]:
-    rows = await session.execute(
-        sa.select(Hold)
-        .where(Hold.installation_id == member.installation_id, Hold.member_id == member.id)
-        .order_by(Hold.id.desc())
-        .limit(limit)
-    )
-    return list(rows.scalars())
-
-
-async def export_member(session: AsyncSession, member: Member) -> dict[str, Any]:
-    """Everything Lojal holds about one member (a privacy request), as plain JSON."""
-    entries = (
-        await session.execute(
-            sa.select(LedgerEntry).where(LedgerEntry.member_id == member.id).order_by(LedgerEntry.id)
-        )
-    ).scalars()
-    return {
-        "member": {
-            "id": member.id,
-            "saleor_user_id": member.saleor_user_id,
-            "email": member.email,
-            "first_name": member.first_name,
-            "last_name": member.last_name,
-            "joined_at": member.joined_at.isoformat(),
-            "enrolled_at": member.enrolled_at.isoformat() if member.enrolled_at else None,
-            "consent_at": member.consent_at.isoformat() if member.consent_at else None,
-            "opted_out_at": member.opted_out_at.isoformat() if member.opted_out_at else None,
-        },
-        "balances": {
-            "available": member.points_available,
-            "pending": member.points_pending,
-            "held": member.points_held,
-            "lifetime_earned": member.points_earned_lifetime,
-            "lifetime_redeemed": member.points_redeemed_lifetime,
-        },
-        "ledger": [
-            {
-                "id": entry.id,
-                "kind": entry.kind,
-                "points": entry.points,
-                "created_at": entry.created_at.isoformat(),
-                "available_at": entry.available_at.isoformat(),
-                "source": entry.source_type,
-                "source_id": entry.source_id,
-                "explanation": entry.explanation,
-            }
-            for entry in entries
-        ],
-        "orders": [
-            {
-                "saleor_order_id": order.saleor_order_id,
-                "number": order.number,
-                "placed_at": order.placed_at.isoformat(),
-                "currency": order.currency,
-                "total": str(order.total_gross),
-                "refunded": str(order.amount_refunded),
-                "points_earned": order.points_earned + order.points_bonus,
-                "points_reversed": order.points_reversed,
-            }
-            for order in await members.member_orders(session, member, limit=10_000)
-        ],
-        "redemptions": [
-            {
-                "id": hold.id,
-                "status": hold.status,
-                "points": hold.points,
-                "created_at": hold.created_at.isoformat(),
-                "checkout_id": hold.checkout_id,
-                "saleor_order_id": hold.saleor_order_id,
-            }
-            for hold in await member_holds(session, member, limit=10_000)
-        ],
-    }

@@ -6,35 +6,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
 
-from app.errors import Conflict, InvalidSettings
+from app.errors import InvalidSettings
+from app.money import cents_down
 from app.rewards.models import Reward, RewardKind
+from app.rewards.service import RewardUnavailable
+from app.saleor.checkouts import Checkout
 
-CENT = Decimal("0.01")
 ZERO = Decimal(0)
-
-
-class RewardUnavailable(Conflict):
-    error = "reward_unavailable"
 
 
 class InvalidRedemption(InvalidSettings):
     error = "invalid_redemption"
-
-
-@dataclass(frozen=True)
-class CheckoutFacts:
-    """What Saleor says about the checkout (never what the request says)."""
-
-    checkout_id: str
-    user_id: str | None
-    channel_id: str
-    channel_slug: str
-    currency: str
-    subtotal: Decimal
-    shipping: Decimal
-    total: Decimal
-    voucher_code: str | None
-    variant_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -51,17 +33,13 @@ class DiscountPlan:
     point_value: Decimal | None = None
 
 
-def cents_down(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_DOWN)
-
-
 def points_for(amount: Decimal, point_value: Decimal) -> int:
     """The fewest points that pay for `amount`."""
     return int((amount / point_value).to_integral_value(rounding=ROUND_CEILING))
 
 
 def plan_flexible(
-    points: int, *, point_value: Decimal, checkout: CheckoutFacts, max_share_percent: int, min_points: int
+    points: int, *, point_value: Decimal, checkout: Checkout, max_share_percent: int, min_points: int
 ) -> DiscountPlan:
     """Any number of points, worth `point_value` each, capped at a share of the subtotal.
 
@@ -70,7 +48,7 @@ def plan_flexible(
     """
     if points < min_points:
         raise InvalidRedemption(f"redeem at least {min_points} points", extra={"min_points": min_points})
-    cap = cents_down(checkout.subtotal * max_share_percent / 100)
+    cap = cents_down(checkout.totals.subtotal * max_share_percent / 100)
     max_points = int((cap / point_value).to_integral_value(rounding=ROUND_DOWN)) if point_value > 0 else 0
     amount = cents_down(points * point_value)
     if amount > cap:
@@ -106,10 +84,10 @@ def check_reward_window(reward: Reward, now: datetime) -> None:
         raise RewardUnavailable("this reward is out of stock")
 
 
-def plan_reward(reward: Reward, checkout: CheckoutFacts) -> DiscountPlan:
+def plan_reward(reward: Reward, checkout: Checkout) -> DiscountPlan:
     """The voucher for a catalog reward in the checkout's currency; refuses what Saleor could not give."""
     minimum = _money(reward.min_order_amounts, checkout.currency)
-    if minimum is not None and checkout.subtotal < minimum:
+    if minimum is not None and checkout.totals.subtotal < minimum:
         raise InvalidRedemption(
             f"this reward needs an order of at least {minimum} {checkout.currency}",
             extra={"min_order_amount": str(minimum)},
@@ -119,15 +97,16 @@ def plan_reward(reward: Reward, checkout: CheckoutFacts) -> DiscountPlan:
         amount = _money(reward.amounts, checkout.currency)
         if amount is None:
             raise RewardUnavailable(f"this reward is not offered in {checkout.currency}")
-        if amount > checkout.subtotal:
+        if amount > checkout.totals.subtotal:
             # Saleor would cap the discount at the subtotal; the shopper would pay full points for less.
             raise InvalidRedemption(
                 f"this reward is worth {amount} {checkout.currency}, more than the checkout's subtotal"
             )
         return DiscountPlan(reward.points_cost, amount, "ENTIRE_ORDER", "FIXED", amount)
     if kind == RewardKind.PERCENTAGE:
-        assert reward.percentage is not None
-        amount = cents_down(checkout.subtotal * reward.percentage / 100)
+        if reward.percentage is None:
+            raise RewardUnavailable("this reward has no percentage set")
+        amount = cents_down(checkout.totals.subtotal * reward.percentage / 100)
         cap = _money(reward.max_amounts, checkout.currency)
         if cap is not None:
             amount = min(amount, cap)
@@ -136,9 +115,12 @@ def plan_reward(reward: Reward, checkout: CheckoutFacts) -> DiscountPlan:
         # A fixed voucher for the computed amount: Saleor's percentage vouchers have no cap.
         return DiscountPlan(reward.points_cost, amount, "ENTIRE_ORDER", "FIXED", amount)
     if kind == RewardKind.FREE_SHIPPING:
-        return DiscountPlan(reward.points_cost, checkout.shipping, "SHIPPING", "PERCENTAGE", Decimal(100))
+        return DiscountPlan(
+            reward.points_cost, checkout.totals.shipping, "SHIPPING", "PERCENTAGE", Decimal(100)
+        )
     if kind == RewardKind.PRODUCT:
-        assert reward.variant_id is not None
+        if reward.variant_id is None:
+            raise RewardUnavailable("this reward names no product")
         if reward.variant_id not in checkout.variant_ids:
             raise InvalidRedemption("add the reward's product to the checkout first")
         percentage = reward.percentage if reward.percentage is not None else Decimal(100)

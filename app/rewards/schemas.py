@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
-from app.earning.schemas import timezone_and_order
+from app.program.schemas import timezone_and_order
 from app.rewards.models import RewardKind
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")

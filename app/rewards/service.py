@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import utcnow
-from app.errors import NotFound
-from app.installations.crypto import TokenCipher
-from app.redemption.models import OPEN_STATUSES, Hold, HoldStatus
-from app.redemption.pricing import RewardUnavailable
+from app.crypto import TokenCipher, hash_code
+from app.db import get_scoped, utcnow
+from app.errors import Conflict, NotFound
+from app.ledger.models import OPEN_STATUSES, Hold, HoldStatus
 from app.rewards.models import PartnerCode, Reward, RewardKind
 
 
-def code_hash(code: str) -> str:
-    return hashlib.sha256(code.encode()).hexdigest()
+class RewardUnavailable(Conflict):
+    error = "reward_unavailable"
 
 
 async def list_rewards(
@@ -48,10 +46,7 @@ async def list_rewards(
 async def get_reward(
     session: AsyncSession, installation_id: int, reward_id: int, *, lock: bool = False
 ) -> Reward:
-    query = sa.select(Reward).where(Reward.installation_id == installation_id, Reward.id == reward_id)
-    if lock:
-        query = query.with_for_update()
-    reward = (await session.execute(query)).scalar_one_or_none()
+    reward = await get_scoped(session, Reward, installation_id, reward_id, lock=lock)
     if reward is None:
         raise NotFound("no such reward")
     return reward
@@ -93,7 +88,7 @@ async def add_partner_codes(
     if reward.kind != RewardKind.PARTNER:
         raise NotFound("codes belong to partner rewards only")
     unique = list(dict.fromkeys(code.strip() for code in codes if code.strip()))
-    hashes = {code_hash(code): code for code in unique}
+    hashes = {hash_code(code): code for code in unique}
     existing = set(
         (
             await session.execute(

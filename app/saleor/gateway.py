@@ -1,18 +1,32 @@
-"""Builds Saleor clients for installations; the one object that knows how to reach Saleor."""
+"""Builds typed Saleor clients for installations; the one object that knows how to reach Saleor."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
-from app.installations.crypto import TokenCipher
-from app.installations.models import Installation
-from app.saleor.client import SaleorClient, fetch_jwks
+from app.crypto import TokenCipher
+from app.errors import PermanentFailure
+from app.saleor.generated import SaleorClient
+from app.saleor.transport import fetch_jwks
 from app.settings import Settings
 
 
-class AppUninstalled(Exception):
+class SaleorStore(Protocol):
+    """What the gateway needs of an installation (`app.installations.models.Installation` is one)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def saleor_api_url(self) -> str: ...
+    @property
+    def token_encrypted(self) -> bytes | None: ...
+    @property
+    def is_active(self) -> bool: ...
+
+
+class AppUninstalled(PermanentFailure):
     """The installation has no token any more (uninstalled); nothing can be sent to its Saleor."""
 
 
@@ -32,11 +46,10 @@ class SaleorGateway:
             transport=self.transport,
         )
 
-    def client_for(self, installation: Installation) -> SaleorClient:
-        if not installation.is_active or installation.token_encrypted is None:
-            raise AppUninstalled(f"installation {installation.id} is not active")
-        token = self.cipher.decrypt(installation.token_encrypted)
-        return self.client_with_token(installation.saleor_api_url, token)
+    def client_for(self, store: SaleorStore) -> SaleorClient:
+        if not store.is_active or store.token_encrypted is None:
+            raise AppUninstalled(f"installation {store.id} is not active")
+        return self.client_with_token(store.saleor_api_url, self.cipher.decrypt(store.token_encrypted))
 
     async def fetch_jwks(self, saleor_api_url: str) -> dict[str, Any]:
         return await fetch_jwks(

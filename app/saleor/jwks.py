@@ -9,23 +9,32 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 import jwt
 import structlog
 from jwt.algorithms import RSAAlgorithm
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import utcnow
+from app.clock import now as clock_now
 from app.errors import SaleorUnavailable, Unauthorized
-from app.installations.models import Installation
 from app.saleor.gateway import SaleorGateway
 
 log = structlog.get_logger(__name__)
 
 ALGORITHMS = ["RS256"]
 CLOCK_SKEW_SECONDS = 10
+
+
+class KeyOwner(Protocol):
+    """A store whose keys are kept (an Installation); a refetched JWKS is written back to it, and the
+    caller's transaction stores it."""
+
+    id: int
+    saleor_api_url: str
+    jwks: dict[str, Any]
+    jwks_fetched_at: datetime
 
 
 class InvalidSignature(Unauthorized):
@@ -58,7 +67,7 @@ class JwksVerifier:
         self.gateway = gateway
         self._last_refetch: dict[int, float] = {}
 
-    async def _refetch(self, session: AsyncSession, installation: Installation) -> bool:
+    async def _refetch(self, installation: KeyOwner) -> bool:
         """Fetch the JWKS again if the rate limit allows; True when it changed and was stored."""
         now = time.monotonic()
         last = self._last_refetch.get(installation.id)
@@ -73,14 +82,11 @@ class JwksVerifier:
         if jwks == installation.jwks:
             return False
         installation.jwks = jwks
-        installation.jwks_fetched_at = utcnow()
-        await session.flush()
+        installation.jwks_fetched_at = clock_now()
         log.info("jwks_refetched", installation_id=installation.id)
         return True
 
-    async def verify_webhook(
-        self, session: AsyncSession, installation: Installation, signature: str | None, raw_body: bytes
-    ) -> None:
+    async def verify_webhook(self, installation: KeyOwner, signature: str | None, raw_body: bytes) -> None:
         """Verify Saleor's detached, unencoded-payload JWS (RFC 7797) over the exact raw body."""
         if not signature:
             raise InvalidSignature("the saleor-signature header is missing")
@@ -109,7 +115,7 @@ class JwksVerifier:
             return
         except _KeyProblem:
             pass
-        if await self._refetch(session, installation):
+        if await self._refetch(installation):
             try:
                 check(installation.jwks)
                 return
@@ -119,8 +125,7 @@ class JwksVerifier:
 
     async def decode_token(
         self,
-        session: AsyncSession,
-        installation: Installation,
+        installation: KeyOwner,
         token: str,
         *,
         audience: str | None = None,
@@ -161,7 +166,7 @@ class JwksVerifier:
             return decode(installation.jwks)
         except _KeyProblem:
             pass
-        if await self._refetch(session, installation):
+        if await self._refetch(installation):
             try:
                 return decode(installation.jwks)
             except _KeyProblem:

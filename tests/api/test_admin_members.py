@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from app.db import Database
-from app.jobs.runner import find_problems
+from app.jobs.doctor import find_problems
 from tests.factories import JANE_ID, Line, customer_body, order_body
 from tests.fake_saleor import FakeSaleor
 from tests.helpers import deliver, staff_headers

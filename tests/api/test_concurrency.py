@@ -12,8 +12,9 @@ import sqlalchemy as sa
 
 from app import clock
 from app.db import Database
-from app.jobs.runner import find_problems, mature_points
-from app.members.models import Member
+from app.jobs.doctor import find_problems
+from app.jobs.worker import mature_points
+from app.ledger.models import Member
 from tests.api.test_earning import entries
 from tests.factories import JANE_ID, Line, customer_body, order_body
 from tests.fake_saleor import FakeSaleor

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from app import clock
 from app.db import Database
-from app.earning.models import Order
-from app.jobs.runner import mature_points
+from app.jobs.worker import mature_points
 from app.ledger.models import LedgerEntry
+from app.orders.models import Order
 from tests.factories import JANE_ID, Line, order_body
 from tests.fake_saleor import FakeSaleor
 from tests.helpers import deliver, shopper_headers, staff_headers
@@ -228,26 +228,15 @@ class TestPreview:
         assert response.json()["eligible_amount"] == "25.49"
 
     async def test_preview_own_checkout_only(self, client: httpx.AsyncClient, installed: FakeSaleor) -> None:
-        def checkout(owner: str) -> dict[str, Any]:
-            return {
-                "id": "Q2hlY2tvdXQ6MQ==",
-                "email": "jane.loyal@example.com",
-                "user": {"id": owner},
-                "channel": {"slug": "default-channel", "currencyCode": "USD"},
-                "lines": [
-                    {
-                        "id": "TGluZTox",
-                        "totalPrice": {"gross": {"amount": 30.0}, "net": {"amount": 30.0}},
-                        "variant": {
-                            "id": "VjoxMA==",
-                            "product": {"id": "UDox", "name": "Tee", "category": None, "collections": []},
-                        },
-                    }
-                ],
-                "shippingPrice": {"gross": {"amount": 4.0}, "net": {"amount": 4.0}},
-            }
+        def checkout(owner: str) -> None:
+            installed.add_checkout(
+                checkout_id="Q2hlY2tvdXQ6MQ==",
+                user=(owner, "jane.loyal@example.com"),
+                lines=[("VjoxMA==", 1, "30.00")],
+                shipping="4.00",
+            )
 
-        installed.checkouts["Q2hlY2tvdXQ6MQ=="] = checkout(JANE_ID)
+        checkout(JANE_ID)
         response = await client.post(
             "/api/storefront/preview",
             json={"checkout_id": "Q2hlY2tvdXQ6MQ=="},
@@ -255,7 +244,7 @@ class TestPreview:
         )
         assert response.status_code == 200, response.text
         assert response.json()["total_points"] == 30
-        installed.checkouts["Q2hlY2tvdXQ6MQ=="] = checkout("VXNlcjo5OTk=")
+        checkout("VXNlcjo5OTk=")
         response = await client.post(
             "/api/storefront/preview",
             json={"checkout_id": "Q2hlY2tvdXQ6MQ=="},

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import sqlalchemy as sa
 
+from app.crypto import TokenCipher
 from app.db import Database
-from app.installations.crypto import TokenCipher
 from app.installations.models import Installation
 from tests.conftest import SECRET_KEY
 from tests.fake_saleor import FakeNetwork, FakeSaleor

@@ -236,14 +236,9 @@ class TestLogHygiene:
         )
         assert consent.status_code == 200
         # A checkout preview makes Lojal call Saleor with the app token.
-        saleor.checkouts["Q2hlY2tvdXQ6MQ=="] = {
-            "id": "Q2hlY2tvdXQ6MQ==",
-            "email": "jane.loyal@example.com",
-            "user": {"id": JANE_ID},
-            "channel": {"slug": "default-channel", "currencyCode": "USD"},
-            "lines": [],
-            "shippingPrice": {"gross": {"amount": 0.0}, "net": {"amount": 0.0}},
-        }
+        saleor.add_checkout(
+            checkout_id="Q2hlY2tvdXQ6MQ==", user=(JANE_ID, "jane.loyal@example.com"), lines=[]
+        )
         preview = await client.post(
             "/api/storefront/preview",
             json={"checkout_id": "Q2hlY2tvdXQ6MQ=="},

@@ -6,8 +6,8 @@ import httpx
 import sqlalchemy as sa
 
 from app.db import Database
-from app.earning.models import Order
-from app.members.models import Member
+from app.ledger.models import Member
+from app.orders.models import Order
 from tests.api.test_earning import entries, me, set_program
 from tests.factories import JANE_EMAIL, JANE_ID, customer_body, order_body
 from tests.fake_saleor import FakeSaleor

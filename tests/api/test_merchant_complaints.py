@@ -9,7 +9,8 @@ import httpx
 
 from app import clock
 from app.db import Database
-from app.jobs.runner import find_problems, mature_points
+from app.jobs.doctor import find_problems
+from app.jobs.worker import mature_points
 from tests.api.test_earning import entries, me, set_channel
 from tests.factories import JANE_ID, Line, customer_body, order_body
 from tests.fake_saleor import FakeSaleor

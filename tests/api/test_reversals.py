@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from app import clock
 from app.db import Database
-from app.earning.models import Order
-from app.jobs.runner import find_problems
+from app.jobs.doctor import find_problems
 from app.ledger.models import LedgerEntry
+from app.orders.models import Order
 from tests.api.test_earning import entries, me, set_channel, set_program
 from tests.factories import Line, order_body
 from tests.fake_saleor import FakeSaleor
@@ -118,8 +118,7 @@ class TestSpentPoints:
         """Earn 100, let the hold pass, then spend them all through a staff adjustment-free path:
         a second member-level debit posted through the ledger (redemption arrives with its own issue)."""
         from app.ledger import service as ledger
-        from app.ledger.models import EntryKind, SourceType
-        from app.members.models import Member
+        from app.ledger.models import EntryKind, Member, SourceType
 
         await deliver(client, installed, "ORDER_FULLY_PAID", order_body(installed, lines=[Line(100)]))
         clock.travel(timedelta(days=15))

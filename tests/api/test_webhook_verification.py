@@ -10,9 +10,8 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 
 from app.db import Database
-from app.earning.models import Order
-from app.ledger.models import LedgerEntry
-from app.members.models import Member
+from app.ledger.models import LedgerEntry, Member
+from app.orders.models import Order
 from tests.factories import order_body
 from tests.fake_saleor import FakeSaleor
 from tests.helpers import deliver

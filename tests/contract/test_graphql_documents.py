@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from graphql import OperationDefinitionNode, OperationType, parse, validate
 
-from app.saleor.client import document_names, load_document
 from tests.fake_saleor.saleor import load_schema
+from tests.saleor_documents import document_names, load_document
 from tests.saleor_fixtures import schema_path
 from webhooks.definitions import WEBHOOKS
 from webhooks.documents import subscription_stems

@@ -15,10 +15,9 @@ import pytest
 import sqlalchemy as sa
 
 from app.db import Database
-from app.earning.models import Order
 from app.installations.models import Installation
-from app.ledger.models import LedgerEntry
-from app.members.models import Member
+from app.ledger.models import LedgerEntry, Member
+from app.orders.models import Order
 from app.saleor.jwks import JwksVerifier
 from tests.conftest import SECRET_KEY
 from tests.factories import create_installation
@@ -97,12 +96,10 @@ async def test_verifier_accepts_recorded_signature(
     async with database.transaction() as session:
         installation = await session.get(Installation, installation_id)
         assert installation is not None
-        await verifier.verify_webhook(
-            session, installation, delivery["headers"]["Saleor-Signature"], _raw(delivery)
-        )
+        await verifier.verify_webhook(installation, delivery["headers"]["Saleor-Signature"], _raw(delivery))
         with pytest.raises(Exception, match="signature"):
             await verifier.verify_webhook(
-                session, installation, delivery["headers"]["Saleor-Signature"], _raw(delivery) + b" "
+                installation, delivery["headers"]["Saleor-Signature"], _raw(delivery) + b" "
             )
     if delivery["event"] in ROUTED:
         response = await _replay(client, delivery)

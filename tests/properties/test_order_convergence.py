@@ -15,19 +15,19 @@ from hypothesis import strategies as st
 
 from app import clock
 from app.db import Database
-from app.earning import service as earning
-from app.earning.models import Order
-from app.earning.program import get_program
-from app.earning.service import OrderTrigger
 from app.installations.models import Installation
-from app.jobs.runner import find_problems
+from app.jobs.doctor import find_problems
 from app.ledger import service as ledger
-from app.ledger.models import EntryKind, LedgerEntry, SourceType
-from app.members.models import Member
+from app.ledger.models import EntryKind, LedgerEntry, Member, SourceType
+from app.orders import service as orders
+from app.orders.models import Order
+from app.orders.snapshot import OrderSnapshot, OrderTrigger
+from app.program.service import get_program
 from tests.conftest import SECRET_KEY
 from tests.factories import Line, create_installation, order_body
 from tests.fake_saleor import FakeSaleor
-from webhooks.payloads import OrderEvent
+from webhooks.generated.fragments import LojalOrderFullyPaidEvent
+from webhooks.payloads import order_snapshot
 
 _installations = itertools.count(1)
 
@@ -61,7 +61,9 @@ async def _new_installation(database: Database, policy: str) -> Installation:
         return installation
 
 
-def _payload(saleor: FakeSaleor, amounts: list[Decimal], event: tuple[str, int]) -> tuple[Any, OrderTrigger]:
+def _payload(
+    saleor: FakeSaleor, amounts: list[Decimal], event: tuple[str, int]
+) -> tuple[OrderSnapshot, OrderTrigger]:
     kind, value = event
     total = sum(amounts, Decimal(0))
     refunded = (total * value / 100).quantize(Decimal("0.01")) if kind == "refund" else Decimal(0)
@@ -77,7 +79,7 @@ def _payload(saleor: FakeSaleor, amounts: list[Decimal], event: tuple[str, int])
         "refund": OrderTrigger.REFUNDED,
         "cancel": OrderTrigger.CANCELLED,
     }
-    return OrderEvent.model_validate(body).order, trigger[kind]
+    return order_snapshot(LojalOrderFullyPaidEvent.model_validate(body).order), trigger[kind]
 
 
 async def _apply(
@@ -114,9 +116,7 @@ async def _apply(
                     )
                 continue
             order, trigger = _payload(saleor, amounts, event)
-            attached = await session.get(Installation, installation.id)
-            assert attached is not None
-            await earning.apply_order_event(session, attached, order, trigger)
+            await orders.apply_order_event(session, installation.id, order, trigger)
 
 
 async def _outcome(database: Database, installation: Installation) -> dict[str, Any]:

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 
 from app import clock
 from app.db import Database
-from app.jobs import outbox
-from app.jobs.handlers import HANDLERS
-from app.jobs.runner import scheduled_jobs
-from app.redemption.models import Hold
+from app.jobs.handlers import outbox_handlers
+from app.jobs.worker import scheduled_jobs
+from app.ledger.models import Hold
+from app.outbox import service as outbox
 from app.saleor.gateway import SaleorGateway
 from app.settings import Settings
 from tests.factories import JANE_ID, Line, order_body
@@ -72,7 +72,7 @@ class Worker:
     async def drain(self) -> outbox.DrainResult:
         total = outbox.DrainResult()
         for _ in range(10):
-            result = await outbox.drain_once(self.database, self.gateway, HANDLERS)
+            result = await outbox.drain_once(self.database, outbox_handlers(self.database, self.gateway))
             total.sent += result.sent
             total.failed += result.failed
             total.retried += result.retried

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from app.db import Database
-from app.jobs.runner import find_problems
+from app.jobs.doctor import find_problems
 from tests.fake_saleor import FakeSaleor
 from tests.fake_saleor.saleor import global_id
 from tests.helpers import shopper_headers, staff_headers

@@ -15,10 +15,10 @@ import sqlalchemy as sa
 
 from app import clock
 from app.db import Database
-from app.jobs import outbox
-from app.jobs.models import OutboxMessage
-from app.jobs.runner import find_problems
-from app.redemption.cleanup import SWEEP_GRACE
+from app.jobs.doctor import find_problems
+from app.outbox.models import OutboxMessage
+from app.redemption.lifecycle import DELETE_VOUCHER
+from app.redemption.sweeps import SWEEP_GRACE
 from app.settings import Settings
 from tests.fake_saleor import FakeSaleor
 from tests.fake_saleor import saleor as fake_module
@@ -31,13 +31,13 @@ ASKED = 500  # points each redemption asks for: 5.00 USD off README's 53.18 chec
 
 # The GraphQL operations of the redeem path, in the order Lojal sends them.
 REDEEM_PATH = [
-    "LojalRedemptionCheckout",
+    "LojalShopperCheckout",
     "LojalVoucherCreate",
     "LojalVoucherChannelListingUpdate",
     "LojalUpdateMetadata",
     "LojalCheckoutAddPromoCode",
 ]
-QUERIES = {"LojalRedemptionCheckout", "LojalVoucherSearch", "LojalVouchers"}
+QUERIES = {"LojalShopperCheckout", "LojalVoucherSearch", "LojalVouchers"}
 
 # How a call fails: the fake's counter for it.
 MODES = {
@@ -91,9 +91,7 @@ async def run_worker_past_the_sweep(worker: Worker) -> None:
 async def delete_voucher_messages(database: Database) -> list[OutboxMessage]:
     async with database.transaction() as session:
         rows = await session.execute(
-            sa.select(OutboxMessage)
-            .where(OutboxMessage.kind == outbox.DELETE_VOUCHER)
-            .order_by(OutboxMessage.id)
+            sa.select(OutboxMessage).where(OutboxMessage.kind == DELETE_VOUCHER).order_by(OutboxMessage.id)
         )
         return list(rows.scalars())
 
@@ -128,7 +126,7 @@ class TestRedeemPathFailures:
         await assert_points(client, installed, available=START, held=0)
         assert await find_problems(database) == []
         held = await holds(database)
-        if operation == "LojalRedemptionCheckout":
+        if operation == "LojalShopperCheckout":
             assert held == []  # nothing reserved before Saleor told us about the checkout
         else:
             [hold] = held

@@ -11,7 +11,7 @@ import pytest
 
 from app import clock
 from app.db import Database
-from app.jobs.runner import find_problems
+from app.jobs.doctor import find_problems
 from tests.factories import JANE_ID
 from tests.fake_saleor import FakeSaleor
 from tests.helpers import deliver, shopper_headers

@@ -13,7 +13,7 @@ import pytest
 
 from app import clock
 from app.db import Database
-from app.jobs.runner import find_problems
+from app.jobs.doctor import find_problems
 from tests.fake_saleor import FakeSaleor
 from tests.fake_saleor.saleor import DEFAULT_CHANNEL_ID
 from tests.helpers import deliver, shopper_headers, staff_headers

@@ -30,15 +30,15 @@ from typer.testing import CliRunner
 from app import clock
 from app.cli import cli
 from app.db import Database
-from app.earning.models import Order
 from app.installations.models import Installation
 from app.installations.webhook_sync import sync_all
-from app.jobs import outbox
-from app.jobs.handlers import HANDLERS
-from app.jobs.models import OutboxMessage
-from app.jobs.runner import mature_points, run_scheduled_jobs, worker_loop
-from app.members.models import Member
+from app.jobs.handlers import outbox_handlers
+from app.jobs.worker import mature_points, run_scheduled_jobs, worker_loop
+from app.ledger.models import Member
 from app.models import Base
+from app.orders.models import Order
+from app.outbox import service as outbox
+from app.outbox.models import OutboxMessage
 from app.saleor.gateway import SaleorGateway
 from app.settings import PROJECT_ROOT, Settings
 from tests.api.test_earning import me, set_program
@@ -148,7 +148,7 @@ async def paid_order(
 
 async def drain(database: Database, gateway: SaleorGateway, **options: Any) -> outbox.DrainResult:
     """One pass of the outbox worker (the only place these tests call `drain_once`)."""
-    return await outbox.drain_once(database, gateway, HANDLERS, **options)
+    return await outbox.drain_once(database, outbox_handlers(database, gateway), **options)
 
 
 @pytest.fixture
@@ -407,9 +407,8 @@ class TestWebhooksSync:
     async def sync(
         self, settings: Settings, network: FakeNetwork, database: Database, *, dry_run: bool = False
     ) -> list[str]:
-        return await sync_all(
-            settings, dry_run=dry_run, gateway=SaleorGateway(settings, transport=network), database=database
-        )
+        wanted = [definition.wanted(settings.app_url) for definition in WEBHOOKS]
+        return await sync_all(database, SaleorGateway(settings, transport=network), wanted, dry_run=dry_run)
 
     async def test_first_run_creates_one_webhook_per_definition(
         self, installed: FakeSaleor, settings: Settings, network: FakeNetwork, database: Database

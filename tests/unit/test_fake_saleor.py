@@ -1,6 +1,6 @@
 """The fake Saleor itself, driven through Lojal's real client and documents: it must behave like the
-Saleor 3.24 recorded in tests/fixtures/saleor (voucher_experiment.json, README "Voucher / promo-code redemption")
-for tests of checkout redemption to mean anything."""
+Saleor 3.24 recorded in tests/fixtures/saleor (voucher_experiment.json, README "Voucher / promo-code
+redemption") for tests of checkout redemption to mean anything."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ import pytest
 
 from app import clock
 from app.errors import SaleorUnavailable
-from app.saleor.client import SaleorClient, SaleorGraphQLError
+from app.saleor.transport import SaleorGraphQLError
 from tests.fake_saleor import FakeNetwork, FakeSaleor
 from tests.fake_saleor.saleor import CheckoutCompleteError
-from webhooks.payloads import OrderEvent
+from tests.saleor_documents import DocumentClient
+from webhooks.generated.fragments import LojalOrderFullyPaidEvent as OrderEvent
 
 CODE = "LOJAL-7Q4M-2XKD"
 CHANNEL_ID = "Q2hhbm5lbDox"
@@ -24,8 +25,8 @@ BALANCE_420 = "UHJvZHVjdFZhcmlhbnQ6MzQz"
 BANANA_JUICE = "UHJvZHVjdFZhcmlhbnQ6Mzg2"
 
 
-def client(network: FakeNetwork, saleor: FakeSaleor, token: str | None = None) -> SaleorClient:
-    return SaleorClient(
+def client(network: FakeNetwork, saleor: FakeSaleor, token: str | None = None) -> DocumentClient:
+    return DocumentClient(
         saleor.api_url, token if token is not None else saleor.app_token, query_retries=1, transport=network
     )
 
@@ -87,7 +88,7 @@ async def apply(
 
 
 async def read_checkout(network: FakeNetwork, saleor: FakeSaleor, checkout_id: str) -> dict[str, Any] | None:
-    data = await client(network, saleor).execute("redemption_checkout", {"id": checkout_id})
+    data = await client(network, saleor).execute("shopper_checkout", {"id": checkout_id})
     checkout: dict[str, Any] | None = data["checkout"]
     return checkout
 
@@ -134,9 +135,18 @@ class TestTheRecordedExperiment:
             "voucherCode": CODE,
             "discount": {"amount": 5.0, "currency": "USD"},
             "discountName": "Lojal reward: 500 points",
-            "subtotalPrice": {"gross": {"amount": 48.18, "currency": "USD"}},
-            "shippingPrice": {"gross": {"amount": 0.0, "currency": "USD"}},
-            "totalPrice": {"gross": {"amount": 48.18, "currency": "USD"}},
+            "subtotalPrice": {
+                "gross": {"amount": 48.18, "currency": "USD"},
+                "net": {"amount": 48.18, "currency": "USD"},
+            },
+            "shippingPrice": {
+                "gross": {"amount": 0.0, "currency": "USD"},
+                "net": {"amount": 0.0, "currency": "USD"},
+            },
+            "totalPrice": {
+                "gross": {"amount": 48.18, "currency": "USD"},
+                "net": {"amount": 48.18, "currency": "USD"},
+            },
         }
 
         checkout = await read_checkout(network, saleor, checkout_id)
@@ -147,7 +157,7 @@ class TestTheRecordedExperiment:
             (BALANCE_420, 1),
             (BANANA_JUICE, 2),
         ]
-        assert set(checkout["lines"][0]) == {"id", "quantity", "variant"}  # only what the document asks
+        assert set(checkout["lines"][0]) == {"id", "quantity", "totalPrice", "variant"}  # only what is asked
 
         body = saleor.complete_checkout(checkout_id, number="24")
         order = body["order"]
@@ -306,7 +316,7 @@ class TestApplyingCodes:
             Decimal("4.99"),
         )
         assert order.total.gross.amount == Decimal("58.17")
-        assert [(d.type, d.total.amount if d.total else None) for d in order.discounts] == [
+        assert [(d.type_, d.total.amount if d.total else None) for d in order.discounts] == [
             ("VOUCHER", Decimal("5.0"))
         ]
 
@@ -520,10 +530,10 @@ class TestFailures:
 
     async def test_a_timeout_on_a_query_is_retried(self, network: FakeNetwork, saleor: FakeSaleor) -> None:
         checkout_id = saleor.add_checkout()
-        saleor.timeout_operations["LojalRedemptionCheckout"] = 1
+        saleor.timeout_operations["LojalShopperCheckout"] = 1
         checkout = await read_checkout(network, saleor, checkout_id)
         assert checkout is not None and checkout["id"] == checkout_id
-        assert [name for name, _ in saleor.calls] == ["LojalRedemptionCheckout"] * 2
+        assert [name for name, _ in saleor.calls] == ["LojalShopperCheckout"] * 2
 
     async def test_a_lost_answer_after_the_change(self, network: FakeNetwork, saleor: FakeSaleor) -> None:
         await create_reward(network, saleor)
@@ -544,16 +554,19 @@ class TestCompatibility:
         await create_reward(network, saleor)
         checkout_id = saleor.add_checkout(shipping="4.00")
         await apply(network, saleor, checkout_id)
-        checkout = (await client(network, saleor).execute("checkout_for_preview", {"id": checkout_id}))[
+        checkout = (await client(network, saleor).execute("shopper_checkout", {"id": checkout_id}))[
             "checkout"
         ]
         # Line totals already carry their share of the voucher, as Saleor's do.
         assert [line["totalPrice"] for line in checkout["lines"]] == [
-            {"gross": {"amount": 45.3}, "net": {"amount": 45.3}},
-            {"gross": {"amount": 2.88}, "net": {"amount": 2.88}},
+            {"gross": {"amount": 45.3, "currency": "USD"}, "net": {"amount": 45.3, "currency": "USD"}},
+            {"gross": {"amount": 2.88, "currency": "USD"}, "net": {"amount": 2.88, "currency": "USD"}},
         ]
-        assert checkout["shippingPrice"] == {"gross": {"amount": 4.0}, "net": {"amount": 4.0}}
-        assert checkout["channel"] == {"slug": "default-channel", "currencyCode": "USD"}
+        assert checkout["shippingPrice"] == {
+            "gross": {"amount": 4.0, "currency": "USD"},
+            "net": {"amount": 4.0, "currency": "USD"},
+        }
+        assert checkout["channel"] == {"id": CHANNEL_ID, "slug": "default-channel", "currencyCode": "USD"}
         assert set(checkout["lines"][0]["variant"]["product"]) == {"id", "name", "category", "collections"}
 
     async def test_a_ready_made_checkout_dict_is_answered_as_it_is(
@@ -564,9 +577,9 @@ class TestCompatibility:
             "email": "a@example.com",
             "lines": [],
         }
-        checkout = (
-            await client(network, saleor).execute("checkout_for_preview", {"id": "Q2hlY2tvdXQ6MQ=="})
-        )["checkout"]
+        checkout = (await client(network, saleor).execute("shopper_checkout", {"id": "Q2hlY2tvdXQ6MQ=="}))[
+            "checkout"
+        ]
         assert checkout == {"id": "Q2hlY2tvdXQ6MQ==", "email": "a@example.com", "lines": []}
 
     async def test_an_order_for_a_guest_goes_to_the_account_with_that_email(self, saleor: FakeSaleor) -> None:
