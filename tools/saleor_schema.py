@@ -1,8 +1,9 @@
-"""`make saleor-schema SALEOR_API_URL=…`: write a running Saleor's GraphQL schema as SDL, by introspection
-(public: no token needed)."""
+"""`make saleor-schema SALEOR_API_URL=…`: write a running Saleor's GraphQL schema as SDL, read by
+introspection (Saleor answers it without a token)."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 
@@ -10,14 +11,20 @@ import httpx
 from graphql import build_client_schema, get_introspection_query, print_schema
 
 
-def fetch_schema(saleor_api_url: str) -> str:
-    response = httpx.post(
-        saleor_api_url, json={"query": get_introspection_query(descriptions=True)}, timeout=30, follow_redirects=False
+async def fetch_schema(saleor_api_url: str, *, transport: httpx.AsyncBaseTransport | None = None) -> str:
+    query = get_introspection_query(
+        descriptions=True,
+        specified_by_url=True,
+        directive_is_repeatable=True,
+        schema_description=True,
+        input_value_deprecation=True,
     )
+    async with httpx.AsyncClient(transport=transport, timeout=30, follow_redirects=False) as http:
+        response = await http.post(saleor_api_url, json={"query": query})
     response.raise_for_status()
     answer = response.json()
-    if "errors" in answer:
-        raise SystemExit(f"Saleor refused the introspection query: {answer['errors']}")
+    if answer.get("errors") or not answer.get("data"):
+        raise RuntimeError(f"Saleor refused the introspection query: {answer.get('errors')}")
     return print_schema(build_client_schema(answer["data"])) + "\n"
 
 
@@ -26,8 +33,13 @@ def main(argv: list[str]) -> int:
         print("usage: python -m tools.saleor_schema SALEOR_API_URL OUTPUT", file=sys.stderr)
         return 2
     saleor_api_url, output = argv
-    Path(output).write_text(fetch_schema(saleor_api_url))
-    print(f"wrote {output}; now `make saleor-client` and run the tests")
+    try:
+        schema = asyncio.run(fetch_schema(saleor_api_url))
+    except (httpx.HTTPError, RuntimeError) as exc:
+        print(f"could not read the schema of {saleor_api_url}: {exc}", file=sys.stderr)
+        return 1
+    Path(output).write_text(schema)
+    print(f"wrote {output}; now run `make test` to see what the new schema changes")
     return 0
 
 

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from app.earning.service import PricedLine
+from app.earning.calculation import PricedLine
 from app.errors import MalformedPayload
 from app.members.service import CONSENT_METADATA_KEY, consent_from_metadata, normalise_email
 from app.members.service import CustomerFacts as Customer

@@ -12,6 +12,7 @@ from app.api.deps import GatewayDep, SessionDep, ShopperDep
 from app.api.views import decode_cursor, encode_cursor, entry_out, order_points_out, points_out
 from app.db import utcnow
 from app.earning import service as earning
+from app.earning.calculation import PricedLine
 from app.errors import BadRequest
 from app.ledger import service as ledger
 from app.members import service as members
@@ -151,7 +152,7 @@ async def preview(
     elif body.channel is not None and body.currency is not None:
         currency = body.currency.upper()
         lines = [
-            earning.PricedLine(
+            PricedLine(
                 line_id=str(index),
                 net=line.amount,
                 gross=line.amount,

@@ -18,11 +18,13 @@ ONE = Decimal(1)
 
 
 @dataclass(frozen=True)
-class LineInput:
-    """One order or checkout line, as far as earning cares."""
+class PricedLine:
+    """An order or checkout line with both of its totals (after discounts): the program decides
+    whether tax counts."""
 
     line_id: str
-    amount: Decimal  # the line total after discounts, net or gross per the program
+    net: Decimal
+    gross: Decimal
     product_id: str | None = None
     category_ids: tuple[str, ...] = ()  # id and slug of the category
     collection_ids: tuple[str, ...] = ()  # ids and slugs of the collections
@@ -37,7 +39,7 @@ class MultiplierRule:
     target: str
     factor: Decimal
 
-    def matches(self, line: LineInput) -> bool:
+    def matches(self, line: PricedLine) -> bool:
         if self.target_type == MultiplierTarget.PRODUCT:
             return line.product_id == self.target
         if self.target_type == MultiplierTarget.CATEGORY:
@@ -78,7 +80,7 @@ def round_points(value: Decimal, rounding: str) -> int:
 
 def compute_earning(
     terms: EarnTerms,
-    lines: Sequence[LineInput],
+    lines: Sequence[PricedLine],
     multipliers: Iterable[MultiplierRule],
     *,
     shipping_amount: Decimal = ZERO,
@@ -89,15 +91,16 @@ def compute_earning(
     eligible = ZERO
     explained_lines: list[dict[str, Any]] = []
     for line in lines:
-        if line.is_gift or line.amount <= ZERO:
+        amount = line.gross if terms.include_tax else line.net
+        if line.is_gift or amount <= ZERO:
             continue
         matching = [rule for rule in rules if rule.matches(line)]
         best = max(matching, key=lambda rule: rule.factor, default=None)
         factor = best.factor if best is not None else ONE
-        line_points = line.amount * terms.points_per_unit * factor
+        line_points = amount * terms.points_per_unit * factor
         exact += line_points
-        eligible += line.amount
-        explained: dict[str, Any] = {"line": line.line_id, "amount": amount_text(line.amount)}
+        eligible += amount
+        explained: dict[str, Any] = {"line": line.line_id, "amount": amount_text(amount)}
         if line.name:
             explained["name"] = line.name
         if best is not None:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import utcnow
 from app.earning import calculation
-from app.earning.calculation import EarnTerms, LineInput, MultiplierRule, ReversalTarget
+from app.earning.calculation import EarnTerms, MultiplierRule, PricedLine, ReversalTarget
 from app.ledger import service as ledger
 from app.ledger.models import EntryKind, Member, SourceType
 from app.money import amount_text
@@ -27,20 +27,6 @@ log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
-class PricedLine:
-    """An order or checkout line with both of its prices: the program decides whether tax counts."""
-
-    line_id: str
-    net: Decimal
-    gross: Decimal
-    product_id: str | None = None
-    category_ids: tuple[str, ...] = ()  # id and slug of the category
-    collection_ids: tuple[str, ...] = ()  # ids and slugs of the collections
-    name: str | None = None
-    is_gift: bool = False
-
-
-@dataclass(frozen=True)
 class OrderToEarn:
     saleor_order_id: str
     number: str | None
@@ -49,21 +35,6 @@ class OrderToEarn:
     lines: tuple[PricedLine, ...]
     shipping_net: Decimal
     shipping_gross: Decimal
-
-
-def line_inputs(program: Program, lines: Sequence[PricedLine]) -> list[LineInput]:
-    return [
-        LineInput(
-            line_id=line.line_id,
-            amount=line.gross if program.include_tax else line.net,
-            product_id=line.product_id,
-            category_ids=line.category_ids,
-            collection_ids=line.collection_ids,
-            name=line.name,
-            is_gift=line.is_gift,
-        )
-        for line in lines
-    ]
 
 
 async def terms_for(session: AsyncSession, program: Program, channel_slug: str, currency: str) -> EarnTerms:
@@ -112,7 +83,7 @@ async def earn_order(
     terms = await terms_for(session, program, order.channel_slug, order.currency)
     earning = calculation.compute_earning(
         terms,
-        line_inputs(program, order.lines),
+        order.lines,
         await multiplier_rules(session, program.installation_id, now),
         shipping_amount=order.shipping_gross if program.include_tax else order.shipping_net,
     )
@@ -252,7 +223,7 @@ async def preview(
     terms = await terms_for(session, program, channel_slug, currency)
     return calculation.compute_earning(
         terms,
-        line_inputs(program, lines),
+        lines,
         await multiplier_rules(session, installation_id, utcnow()),
         shipping_amount=shipping_amount,
     )

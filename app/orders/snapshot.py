@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from app.earning.service import PricedLine
+from app.earning.calculation import PricedLine
 
 
 class OrderTrigger(StrEnum):
