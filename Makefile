@@ -16,7 +16,7 @@ export UV_PYTHON_DOWNLOADS := never
 NODE_MAJOR_MIN := 20
 
 .PHONY: run test lint typecheck imports generated test-sqlite test-postgres bench ui chromium worker doctor \
-	jobs webhooks-sync lock saleor-client clean
+	jobs webhooks-sync lock saleor-client saleor-schema clean
 
 $(UV):
 	$(PYTHON) -m venv .uv
@@ -62,17 +62,26 @@ var/secret_key:
 	@chmod 600 $@
 	@echo "generated a SECRET_KEY in var/secret_key (keep it: it encrypts the stored app tokens)"
 
+# Every `lojal` command run from this directory reads var/secret_key (unless SECRET_KEY is set) and the
+# embedded database in var/, so the targets below and `.venv/bin/lojal …` see what `make run` serves.
 run: $(VENV)/.stamp-install ui var/secret_key
-	@export SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}" APP_URL="$${APP_URL:-http://localhost:$(PORT)}"; \
+	@export APP_URL="$${APP_URL:-http://localhost:$(PORT)}" LOG_JSON="$${LOG_JSON:-false}"; \
 	$(BIN)/lojal migrate && exec $(BIN)/lojal serve --port $(PORT)
 
 worker: $(VENV)/.stamp-install var/secret_key
-	@SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}" $(BIN)/lojal worker
+	@$(BIN)/lojal worker
 
 doctor: $(VENV)/.stamp-install var/secret_key
-	@SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}" $(BIN)/lojal doctor
+	@$(BIN)/lojal doctor
+
+jobs: $(VENV)/.stamp-install var/secret_key
+	@$(BIN)/lojal jobs run
+
+webhooks-sync: $(VENV)/.stamp-install var/secret_key
+	@$(BIN)/lojal webhooks sync
 
 lint: $(VENV)/.stamp-dev
+	$(UV) lock --check --python $(PYTHON)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 

@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
+import structlog
 import typer
 
-from app.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
+from app.db import Database
+from app.logging import configure_logging
+from app.settings import Settings, SettingsError, load_settings
+from app.startup import (
+    StartupError,
+    check_migrated,
+    check_sqlite_directory,
+    run_migrations,
+    wait_for_database,
+)
 
 cli = typer.Typer(
     help="Lojal — loyalty points for Saleor stores.", no_args_is_help=True, add_completion=False
@@ -27,6 +41,32 @@ def _settings() -> Settings:
         raise typer.Exit(2) from None
 
 
+def _fail(problem: str) -> typer.Exit:
+    typer.echo(f"lojal: {problem}", err=True)
+    return typer.Exit(2)
+
+
+async def _check_database(settings: Settings, *, migrated: bool) -> None:
+    database = Database(settings.database_url)
+    try:
+        await wait_for_database(database, wait_seconds=settings.database_wait_seconds)
+        if migrated:
+            await check_migrated(database)
+    finally:
+        await database.dispose()
+
+
+def _ready(*, migrated: bool = True) -> Settings:
+    """The settings, once the database is there (and migrated): otherwise one line and exit 2."""
+    settings = _settings()
+    try:
+        check_sqlite_directory(settings.database_url)
+        asyncio.run(_check_database(settings, migrated=migrated))
+    except StartupError as exc:
+        raise _fail(str(exc)) from None
+    return settings
+
+
 def _progress(label: str) -> Callable[[int], None]:
     done = 0
 
@@ -38,6 +78,33 @@ def _progress(label: str) -> Callable[[int], None]:
     return report
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything says Lojal is serving."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        reason = exc.strerror or str(exc)
+        raise _fail(f"cannot listen on {host}:{port}: {reason} (another server there? set PORT)") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _unreachable_app_url(settings: Settings, port: int) -> str | None:
+    """Why Saleor could not reach the URLs Lojal hands it, when APP_URL was left at its local default."""
+    url = urlsplit(settings.app_url)
+    if url.hostname not in ("localhost", "127.0.0.1", "::1"):
+        return None
+    if (url.port or (443 if url.scheme == "https" else 80)) != port:
+        return f"APP_URL is {settings.app_url} but Lojal serves on port {port}"
+    if Path("/.dockerenv").exists() or os.environ.get("container"):  # noqa: SIM112 - podman and systemd spell it so
+        return f"APP_URL is {settings.app_url} inside a container"
+    return None
+
+
 @cli.command()
 def serve(
     host: Annotated[str, typer.Option(envvar="HOST")] = "0.0.0.0",  # noqa: S104 - a server listens
@@ -46,38 +113,44 @@ def serve(
 ) -> None:
     """Serve the app (manifest, webhooks, storefront and admin APIs, the Loyalty tab)."""
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
-    settings = _settings()
-    typer.echo(f"Lojal is serving on http://{host}:{port}", err=True)
-    typer.echo(
-        f"Paste this manifest URL into Saleor Dashboard → Apps → Install: {settings.app_url}/api/manifest",
-        err=True,
-    )
-    uvicorn.run(
+    settings = _ready()
+    problem = _unreachable_app_url(settings, port)
+    if problem is not None:
+        typer.echo(
+            f"lojal: WARNING: {problem}: Saleor would be given URLs it cannot reach. "
+            "Set APP_URL to the public URL of this Lojal.",
+            err=True,
+        )
+    sock = _listen(host, port)
+    config = uvicorn.Config(
         "app.asgi:app",
         host=host,
         port=port,
         workers=workers,
         proxy_headers=True,
         access_log=False,
+        log_config=None,  # app/logging.py renders uvicorn's lines like ours
         log_level=settings.log_level.lower(),
     )
-
-
-def run_migrations(database_url: str) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
-    config.attributes["database_url"] = database_url
-    command.upgrade(config, "head")
+    configure_logging(settings.log_level, json=settings.log_json)
+    structlog.get_logger("lojal").info(
+        "serving",
+        url=f"http://{host}:{port}",
+        manifest_url=f"{settings.app_url}/api/manifest",
+        hint="paste the manifest URL into Saleor Dashboard → Apps → Install external app",
+    )
+    if workers > 1:
+        Multiprocess(config, sockets=[sock]).run()
+    else:
+        uvicorn.Server(config).run(sockets=[sock])
 
 
 @cli.command()
 def migrate() -> None:
-    """Bring the database schema up to date (safe to run on every start)."""
-    settings = _settings()
+    """Bring the database schema up to date (safe to run on every start, by several replicas at once)."""
+    settings = _ready(migrated=False)
     run_migrations(settings.database_url)
     typer.echo("database is up to date", err=True)
 
@@ -90,7 +163,7 @@ def worker(
     """Send the outbox to Saleor (metadata sync, clean-ups) with retries, and run scheduled jobs."""
     from app.jobs.worker import run_worker
 
-    settings = _settings()
+    settings = _ready()
     asyncio.run(run_worker(settings, once=once, jobs_every_seconds=jobs_every, progress=_progress))
 
 
@@ -99,7 +172,7 @@ def jobs_run() -> None:
     """Run every scheduled job once (maturing pending points, …), showing progress."""
     from app.jobs.worker import run_scheduled_jobs
 
-    settings = _settings()
+    settings = _ready()
     report = asyncio.run(run_scheduled_jobs(settings, progress=_progress))
     for name, count in report.items():
         typer.echo(f"{name}: {count}")
@@ -112,7 +185,7 @@ def doctor(
     """Prove cached balances equal the ledger; exit non-zero and list every drift if not."""
     from app.jobs.doctor import run_doctor
 
-    settings = _settings()
+    settings = _ready()
     problems = asyncio.run(run_doctor(settings, installation_id=installation_id, progress=_progress))
     if problems:
         for problem in problems:
@@ -128,9 +201,8 @@ def webhooks_sync(
 ) -> None:
     """Bring every installation's webhooks in Saleor up to the current subscriptions."""
     from app.installations.webhook_sync import has_failures
-    from app.logging import configure_logging
 
-    settings = _settings()
+    settings = _ready()
     configure_logging(settings.log_level, json=settings.log_json)
     lines = asyncio.run(_sync_webhooks(settings, dry_run=dry_run))
     for line in lines:
@@ -140,7 +212,6 @@ def webhooks_sync(
 
 
 async def _sync_webhooks(settings: Settings, *, dry_run: bool) -> list[str]:
-    from app.db import Database
     from app.installations.webhook_sync import sync_all
     from app.saleor.gateway import SaleorGateway
     from webhooks.definitions import WEBHOOKS

@@ -4,12 +4,10 @@ Nothing here knows about HTTP: the request's session dependency lives in `app/ap
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
@@ -104,12 +102,6 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
 def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     if database_url.startswith("sqlite"):
-        path = database_url.split(":///", 1)[1] if ":///" in database_url else ""
-        if path and path != ":memory:":
-            # The embedded default lives under var/; create it so `make run` needs no set-up. If that
-            # fails, connecting fails with the database's own clear error.
-            with contextlib.suppress(OSError):
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
         # SQLite has one writer at a time. One pooled connection makes requests queue in order inside
         # the process instead of spinning in SQLite's busy handler (p95 fell from seconds to tens of
         # milliseconds under load in bench/); other processes (a CLI job) still wait on busy_timeout.

@@ -5,14 +5,48 @@ from __future__ import annotations
 import fnmatch
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "lojal.db"
+
+def _project_root() -> Path:
+    """Where `manifest.json` and the built Loyalty tab are: the source tree when Lojal runs from a
+    checkout (or an editable install), the working directory when it runs as an installed package (the
+    container copies them next to where it runs)."""
+    source = Path(__file__).resolve().parent.parent
+    return source if (source / "manifest.json").is_file() else Path.cwd()
+
+
+PROJECT_ROOT = _project_root()
+# Lojal's own files (the embedded database, the generated SECRET_KEY) live in var/ under the working
+# directory: `make run`, the CLI run from the same place, and the container all find the same ones.
+VAR_DIR = Path("var")
+SECRET_KEY_FILE = VAR_DIR / "secret_key"
+DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{VAR_DIR / 'lojal.db'}"
+
+
+class _SecretKeyFile(PydanticBaseSettingsSource):
+    """SECRET_KEY from var/secret_key (which `make run` generates), when neither the environment nor
+    .env sets it: every `lojal` command then reads the settings `make run` serves with."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        if SECRET_KEY_FILE.is_file():
+            return {"secret_key": SECRET_KEY_FILE.read_text().strip()}
+        return {}
 
 
 class Settings(BaseSettings):
@@ -22,8 +56,17 @@ class Settings(BaseSettings):
         default="http://localhost:8000",
         description="Public base URL that Saleor and the Dashboard reach, e.g. https://lojal.example.com",
     )
-    database_url: str = Field(default=f"sqlite+aiosqlite:///{DEFAULT_SQLITE_PATH}")
-    secret_key: str = Field(min_length=32, description="Encrypts stored app tokens; keep it stable.")
+    database_url: str = Field(default=DEFAULT_DATABASE_URL)
+    database_wait_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=3600,
+        description="How long `lojal` commands wait for the database at start-up before giving up.",
+    )
+    secret_key: str = Field(
+        min_length=32,
+        description="Encrypts stored app tokens; keep it stable. `make run` generates var/secret_key.",
+    )
     allowed_saleor_api_urls: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Comma-separated glob patterns of Saleor API URLs allowed to install; empty = any.",
@@ -44,6 +87,24 @@ class Settings(BaseSettings):
         default=None, description="If the storefront creates tokens with an audience, the expected `aud`."
     )
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Arguments, then the environment, then .env, then var/secret_key.
+        return (
+            init_settings,
+            env_settings,
+            dotenv_settings,
+            _SecretKeyFile(settings_cls),
+            file_secret_settings,
+        )
+
     @field_validator("app_url")
     @classmethod
     def _app_url_is_absolute(cls, value: str) -> str:
@@ -60,7 +121,17 @@ class Settings(BaseSettings):
             return "postgresql+asyncpg://" + value.split("://", 1)[1]
         if not (value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        try:
+            make_url(value)
+        except (ArgumentError, ValueError) as exc:
+            raise ValueError(f"is not a database URL one can connect with ({exc})") from None
         return value
+
+    @field_validator("shopper_token_audience", mode="before")
+    @classmethod
+    def _empty_audience_is_none(cls, value: object) -> object:
+        # SHOPPER_TOKEN_AUDIENCE= (empty) means "not set", not "an audience of ''" that no token has.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("allowed_saleor_api_urls", mode="before")
     @classmethod
@@ -90,7 +161,10 @@ def load_settings() -> Settings:
         problems = []
         for error in exc.errors():
             field = ".".join(str(part) for part in error["loc"]).upper() or "settings"
-            problems.append(f"{field}: {error['msg']}")
+            message = error["msg"]
+            if field == "SECRET_KEY" and error["type"] == "missing":
+                message = "not set (set it, or run `make run` once: it generates var/secret_key)"
+            problems.append(f"{field}: {message}")
         raise SettingsError("invalid settings: " + "; ".join(problems)) from None
 
 

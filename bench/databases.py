@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from app.cli import run_migrations
+from app.startup import run_migrations
 from bench.progress import say
 
 

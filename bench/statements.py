@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from app.cli import run_migrations
 from app.db import Database
 from app.main import create_app
 from app.settings import Settings
+from app.startup import run_migrations
 from tests.factories import Line, order_body
 from tests.fake_saleor import FakeNetwork, FakeSaleor
 from tests.helpers import deliver, install

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 
+import sqlalchemy as sa
 from alembic import context
 from sqlalchemy.engine import Connection
 
@@ -23,7 +25,15 @@ def _url() -> str:
     return get_settings().database_url
 
 
+# Replicas starting at once migrate one after the other: the later ones wait here, then find the schema
+# at head and do nothing.
+MIGRATION_LOCK = int.from_bytes(hashlib.sha256(b"lojal:migrate").digest()[:8], "big", signed=True)
+
+
 def _run(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("SELECT pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK})
+        connection.commit()
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -32,6 +42,8 @@ def _run(connection: Connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("SELECT pg_advisory_unlock(:id)"), {"id": MIGRATION_LOCK})
 
 
 async def _run_async() -> None:

@@ -17,11 +17,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app import clock
-from app.cli import run_migrations
 from app.db import Database
 from app.main import create_app
 from app.models import Base
 from app.settings import Settings
+from app.startup import run_migrations
 from tests.fake_saleor import FakeNetwork, FakeSaleor
 from tests.helpers import install
 
@@ -65,6 +65,11 @@ async def database_url() -> AsyncIterator[str]:
     url = await _create_postgres_database(base)
     yield url
     await _drop_postgres_database(base, url)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("postgres_only") and not os.environ.get("TEST_DATABASE_URL", "").strip():
+        pytest.skip("PostgreSQL only (row locks, real concurrency): the PostgreSQL half runs it")
 
 
 @pytest.fixture(scope="session")

@@ -46,8 +46,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _transient(request: Request, exc: Exception) -> JSONResponse:
         if not is_transient_database_error(exc):
             return await _unexpected(request, exc)
-        # Saleor retries 5xx, never 4xx: a database outage must look temporary.
+        # Saleor retries 5xx, never 4xx: a database outage must look temporary. The request's log line
+        # says why (the exception's type only: its message can hold SQL parameters).
         log.warning("database_unavailable", error=type(exc).__name__)
+        request.state.error = "temporarily_unavailable"
+        request.state.error_detail = f"database unavailable ({type(exc).__name__})"
         return JSONResponse(
             {"error": "temporarily_unavailable", "detail": "the database is unavailable; try again"},
             status_code=503,

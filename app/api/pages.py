@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse
 
 from app.api.deps import SettingsDep
-from app.settings import PROJECT_ROOT
 from app.version import package_version
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
-LOGO = PROJECT_ROOT / "app" / "static" / "logo.png"
+LOGO = Path(__file__).resolve().parent.parent / "static" / "logo.png"  # inside the package
 
 
 def _page(title: str, body: str) -> HTMLResponse:

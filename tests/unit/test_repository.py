@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-MACHINE_PATHS = re.compile(r"(/work/|/root/|/home/[a-z]|/tmp/lojal|\.\./shared)")
+MACHINE_PATHS = re.compile(r"(/work/|\.\./shared|/root/\.pyenv)")
 SKIPPED_SUFFIXES = {".png", ".lock", ".json"}
 
 

@@ -73,3 +73,9 @@ def test_missing_secret_key_stops_the_cli_with_one_line(tmp_path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_an_empty_shopper_audience_means_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECRET_KEY", SECRET)
+    monkeypatch.setenv("SHOPPER_TOKEN_AUDIENCE", "")
+    assert load_settings().shopper_token_audience is None
