@@ -75,10 +75,14 @@ RowT = TypeVar("RowT", bound=InstallationScoped)
 async def get_scoped(
     session: AsyncSession, model: type[RowT], installation_id: int, row_id: int, *, lock: bool = False
 ) -> RowT | None:
-    """One row of one installation by id, optionally under a row lock (re-read, never a stale copy)."""
+    """One row of one installation by id, optionally under a row lock (re-read, never a stale copy).
+
+    Lojal's row locks are FOR NO KEY UPDATE (`key_share=True`) everywhere: they never change a key, so
+    they do not wait for the KEY SHARE lock PostgreSQL takes on a row that a new order or entry
+    references. A plain FOR UPDATE would, and two deliveries for one member would deadlock."""
     query = sa.select(model).where(model.installation_id == installation_id, model.id == row_id)
     if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
+        query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
     return (await session.execute(query)).scalar_one_or_none()
 
 

@@ -14,6 +14,7 @@ class LojalError(Exception):
 
     status_code = 400
     error = "bad_request"
+    retry_after_seconds: int | None = None  # sent as Retry-After: when to try again
 
     def __init__(self, detail: str, *, extra: dict[str, Any] | None = None) -> None:
         super().__init__(detail)
@@ -84,6 +85,7 @@ class SaleorUnavailable(LojalError):
 class TemporarilyUnavailable(LojalError):
     status_code = 503
     error = "temporarily_unavailable"
+    retry_after_seconds = 10
 
 
 class PermanentFailure(Exception):
@@ -100,8 +102,19 @@ TRANSIENT_DATABASE_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+# SQLSTATE classes and codes worth a retry: connection trouble (08), serialization failures and
+# deadlocks (40001, 40P01), a lock not available now (55P03), insufficient resources (53), the server
+# shutting down or starting (57P01-57P03).
+TRANSIENT_SQLSTATE_PREFIXES = ("08", "40001", "40P01", "55P03", "53", "57P01", "57P02", "57P03")
+
+
 def is_transient_database_error(exc: BaseException) -> bool:
     if isinstance(exc, TRANSIENT_DATABASE_ERRORS):
         return True
+    if not isinstance(exc, DBAPIError):
+        return False
     # asyncpg's own connection errors arrive wrapped in DBAPIError with connection_invalidated set.
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return bool(exc.connection_invalidated) or (
+        isinstance(sqlstate, str) and sqlstate.startswith(TRANSIENT_SQLSTATE_PREFIXES)
+    )

@@ -53,6 +53,7 @@ def create_app(
                 background.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await background
+            await gateway.aclose()
             if database is None:
                 await db.dispose()
 

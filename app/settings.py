@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -18,6 +17,8 @@ from pydantic_settings import (
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+from app.netguard import AddressPolicy, UrlPattern, UrlRefused, url_allowed
 
 
 def _project_root() -> Path:
@@ -69,7 +70,17 @@ class Settings(BaseSettings):
     )
     allowed_saleor_api_urls: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        description="Comma-separated glob patterns of Saleor API URLs allowed to install; empty = any.",
+        description="Comma-separated Saleor API URLs allowed to install, e.g. "
+        "https://*.saleor.cloud/graphql/ (a * stands for one label of the host); empty = any public Saleor.",
+    )
+    http_ip_filter_enabled: bool = Field(
+        default=True,
+        description="Refuse to call Saleors at loopback, private, link-local or reserved addresses (as "
+        "Saleor's own HTTP_IP_FILTER_ENABLED); false for a Saleor on a private network.",
+    )
+    http_ip_filter_allow_loopback_ips: bool = Field(
+        default=False,
+        description="With the filter on, still allow loopback addresses (a Saleor on 127.0.0.1).",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
@@ -140,14 +151,29 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("allowed_saleor_api_urls")
+    @classmethod
+    def _patterns_parse(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                UrlPattern.parse(pattern)
+            except UrlRefused as exc:
+                raise ValueError(f"{pattern!r} is not a Saleor API URL pattern: {exc}") from None
+        return value
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
     def saleor_api_url_allowed(self, saleor_api_url: str) -> bool:
-        if not self.allowed_saleor_api_urls:
-            return True
-        return any(fnmatch.fnmatchcase(saleor_api_url, pattern) for pattern in self.allowed_saleor_api_urls)
+        patterns = [UrlPattern.parse(pattern) for pattern in self.allowed_saleor_api_urls]
+        return url_allowed(saleor_api_url, patterns)
+
+    @property
+    def address_policy(self) -> AddressPolicy:
+        return AddressPolicy(
+            filter_enabled=self.http_ip_filter_enabled, allow_loopback=self.http_ip_filter_allow_loopback_ips
+        )
 
 
 class SettingsError(Exception):

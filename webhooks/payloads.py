@@ -14,20 +14,43 @@ from app.earning.calculation import PricedLine
 from app.errors import MalformedPayload
 from app.members.service import CONSENT_METADATA_KEY, consent_from_metadata, normalise_email
 from app.members.service import CustomerFacts as Customer
+from app.money import CURRENCIES, MAX_AMOUNT, storable_amount
 from app.orders.snapshot import OrderSnapshot
 from webhooks.generated.fragments import LojalCustomer, LojalOrder, LojalOrderLines
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a number Lojal accepts")
+
+
+def _refuse_unstorable_text(body: Any) -> None:
+    """No string anywhere holds a NUL (PostgreSQL cannot store one); walked without recursion."""
+    pending = [body]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise MalformedPayload("the payload holds a NUL character")
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+
+
 def parse_json(raw_body: bytes) -> dict[str, Any]:
     """Decode a delivery body; Saleor's amounts become exact Decimals, never floats."""
     try:
-        body = json.loads(raw_body, parse_float=Decimal)
+        body = json.loads(raw_body, parse_float=Decimal, parse_constant=_no_constants)
     except (ValueError, UnicodeDecodeError) as exc:
         raise MalformedPayload("the body is not valid JSON") from exc
+    except RecursionError:
+        raise MalformedPayload("the body is nested deeper than any Saleor payload") from None
     if not isinstance(body, dict):
         raise MalformedPayload("the body must be a JSON object")
+    _refuse_unstorable_text(body)
     if "data" in body and isinstance(body["data"], dict) and len(body) <= 2:
         # Top-level channel-filtered subscriptions (3.21+) wrap the event in {"data": {...}}.
         inner = next(iter(body["data"].values()), None)
@@ -39,12 +62,30 @@ def parse_json(raw_body: bytes) -> dict[str, Any]:
 def parse_payload(model: type[ModelT], body: dict[str, Any]) -> ModelT:
     try:
         return model.model_validate(body)
+    except RecursionError:
+        raise MalformedPayload("the payload is nested deeper than any Saleor payload") from None
     except ValidationError as exc:
         problems = [
             {"field": ".".join(str(part) for part in error["loc"]), "message": error["msg"]}
             for error in exc.errors()[:20]
         ]
         raise MalformedPayload("the payload is missing what Lojal needs", extra={"errors": problems}) from exc
+
+
+# Lengths of the columns these land in (app/orders/models.py, app/ledger/models.py).
+ID_LENGTH, NUMBER_LENGTH, STATUS_LENGTH, EMAIL_LENGTH, NAME_LENGTH = 255, 64, 32, 320, 255
+
+
+def _text(value: str | None, field: str, length: int) -> str | None:
+    if value is not None and len(value) > length:
+        raise MalformedPayload(f"{field} is longer than {length} characters")
+    return value
+
+
+def _amount(value: Decimal, field: str) -> Decimal:
+    if not storable_amount(value):
+        raise MalformedPayload(f"{field} must be an amount from 0 to {MAX_AMOUNT}")
+    return value
 
 
 def _line(line: LojalOrderLines) -> PricedLine:
@@ -57,8 +98,8 @@ def _line(line: LojalOrderLines) -> PricedLine:
         collection_ids = tuple(x for c in product.collections or [] for x in (c.id, c.slug))
     return PricedLine(
         line_id=line.id,
-        net=line.total_price.net.amount,
-        gross=line.total_price.gross.amount,
+        net=_amount(line.total_price.net.amount, "a line's net total"),
+        gross=_amount(line.total_price.gross.amount, "a line's gross total"),
         product_id=product.id if product is not None else None,
         category_ids=category_ids,
         collection_ids=collection_ids,
@@ -74,25 +115,31 @@ def order_snapshot(order: LojalOrder | None) -> OrderSnapshot:
     voucher_discount: Decimal | None = next(
         (discount.total.amount for discount in order.discounts if discount.type_ == "VOUCHER"), None
     )
+    if order.channel.currency_code not in CURRENCIES:
+        raise MalformedPayload(f"{order.channel.currency_code[:8]!r} is not an ISO 4217 currency")
     return OrderSnapshot(
-        saleor_order_id=order.id,
-        number=order.number,
+        saleor_order_id=_text(order.id, "the order id", ID_LENGTH) or "",
+        number=_text(order.number, "the order number", NUMBER_LENGTH),
         placed_at=order.created,
-        status=order.status,
+        status=_text(order.status, "the status", STATUS_LENGTH) or "",
         charge_status=order.charge_status,
-        origin=order.origin,
-        checkout_id=order.checkout_id,
-        customer_user_id=order.user.id if order.user is not None else None,
-        customer_email=normalise_email(email),
-        channel_slug=order.channel.slug,
+        origin=_text(order.origin, "the origin", STATUS_LENGTH),
+        checkout_id=_text(order.checkout_id, "the checkout id", ID_LENGTH),
+        customer_user_id=_text(order.user.id, "the customer id", ID_LENGTH)
+        if order.user is not None
+        else None,
+        customer_email=_text(normalise_email(email), "the e-mail", EMAIL_LENGTH),
+        channel_slug=_text(order.channel.slug, "the channel slug", ID_LENGTH) or "",
         currency=order.channel.currency_code,
         lines=tuple(_line(line) for line in order.lines),
-        total_gross=order.total.gross.amount,
-        shipping_net=order.shipping_price.net.amount,
-        shipping_gross=order.shipping_price.gross.amount,
-        amount_refunded=order.total_refunded.amount,
+        total_gross=_amount(order.total.gross.amount, "the order total"),
+        shipping_net=_amount(order.shipping_price.net.amount, "the shipping price"),
+        shipping_gross=_amount(order.shipping_price.gross.amount, "the shipping price"),
+        amount_refunded=_amount(order.total_refunded.amount, "the refunded total"),
         voucher_code=order.voucher_code,
-        voucher_discount=voucher_discount,
+        voucher_discount=_amount(voucher_discount, "the voucher discount")
+        if voucher_discount is not None
+        else None,
     )
 
 
@@ -101,9 +148,9 @@ def customer_facts(user: LojalCustomer | None) -> Customer:
         raise MalformedPayload("the delivery names no customer")
     metadata = {item.key: item.value for item in user.metadata}
     return Customer(
-        saleor_user_id=user.id,
-        email=user.email,
-        first_name=user.first_name,
-        last_name=user.last_name,
+        saleor_user_id=_text(user.id, "the customer id", ID_LENGTH) or "",
+        email=_text(normalise_email(user.email), "the e-mail", EMAIL_LENGTH),
+        first_name=_text(user.first_name, "the first name", NAME_LENGTH),
+        last_name=_text(user.last_name, "the last name", NAME_LENGTH),
         consent=consent_from_metadata(metadata.get(CONSENT_METADATA_KEY)),
     )

@@ -21,7 +21,8 @@ def install_error_handlers(app: FastAPI) -> None:
         # The request middleware writes the one log line per request, with this error in it.
         request.state.error = exc.error
         request.state.error_detail = exc.detail
-        return JSONResponse(exc.body(), status_code=exc.status_code)
+        headers = {"Retry-After": str(exc.retry_after_seconds)} if exc.retry_after_seconds else None
+        return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import structlog
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
@@ -13,6 +14,7 @@ from app.api.manifest import build_manifest
 from app.errors import BadRequest, LojalError
 from app.installations import service as installations
 
+log = structlog.get_logger(__name__)
 router = APIRouter(tags=["install"])
 
 
@@ -55,8 +57,17 @@ async def register(
             saleor_schema_version=saleor_schema_version,
         )
     except LojalError as exc:
+        # One answer for every failure (app-sdk's shape: Saleor shows error.message to the shop owner);
+        # what went wrong is in the log, never in the answer a prober reads.
+        if not isinstance(exc, installations.RegistrationFailed):
+            log.warning("registration_failed", reason=exc.error)
+        failed = installations.RegistrationFailed(installations.REGISTRATION_FAILED)
         return JSONResponse(
-            {"success": False, "error": {"code": exc.error, "message": exc.detail}, "detail": exc.detail},
-            status_code=exc.status_code,
+            {
+                "success": False,
+                "error": {"code": failed.error, "message": failed.detail},
+                "detail": failed.detail,
+            },
+            status_code=failed.status_code,
         )
     return JSONResponse({"success": True})

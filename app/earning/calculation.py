@@ -84,8 +84,12 @@ def compute_earning(
     multipliers: Iterable[MultiplierRule],
     *,
     shipping_amount: Decimal = ZERO,
+    order_total: Decimal | None = None,
 ) -> Earning:
-    """Points for a set of lines: Σ(amount x rate x best multiplier), rounded once, plus a bonus."""
+    """Points for a set of lines: Σ(amount x rate x best multiplier), rounded once, plus a bonus.
+
+    An order never earns on more than its own total: lines that claim more (a payload that does not add
+    up) are scaled down to it, and the explanation says so."""
     rules = list(multipliers)
     exact = ZERO
     eligible = ZERO
@@ -109,6 +113,10 @@ def compute_earning(
     if terms.include_shipping and shipping_amount > ZERO:
         exact += shipping_amount * terms.points_per_unit
         eligible += shipping_amount
+    claimed = eligible
+    if order_total is not None and eligible > order_total:
+        exact = exact * order_total / eligible
+        eligible = order_total
 
     explanation: dict[str, Any] = {
         "currency": terms.currency,
@@ -121,6 +129,8 @@ def compute_earning(
     }
     if terms.include_shipping:
         explanation["shipping_amount"] = amount_text(shipping_amount)
+    if claimed != eligible:
+        explanation["capped_to_order_total"] = {"lines_claimed": amount_text(claimed)}
     if eligible < terms.min_order_amount:
         explanation["below_minimum"] = amount_text(terms.min_order_amount)
         return Earning(eligible, 0, 0, {**explanation, "points": 0, "bonus_points": 0})

@@ -35,6 +35,7 @@ class OrderToEarn:
     lines: tuple[PricedLine, ...]
     shipping_net: Decimal
     shipping_gross: Decimal
+    total_gross: Decimal
 
 
 async def terms_for(session: AsyncSession, program: Program, channel_slug: str, currency: str) -> EarnTerms:
@@ -86,6 +87,7 @@ async def earn_order(
         order.lines,
         await multiplier_rules(session, program.installation_id, now),
         shipping_amount=order.shipping_gross if program.include_tax else order.shipping_net,
+        order_total=order.total_gross,
     )
     available_at = now + timedelta(days=program.hold_days)
     explanation = {**earning.explanation, "order": order.number, "hold_days": program.hold_days}

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import utcnow
-from app.errors import Forbidden, SaleorUnavailable, Unauthorized
+from app.errors import Forbidden, LojalError, SaleorUnavailable, Unauthorized
 from app.installations.models import Installation
 from app.program import service as programs
 from app.saleor.gateway import SaleorGateway
@@ -23,6 +23,20 @@ class SaleorUrlProhibited(Forbidden):
 
 class UnknownAppId(Unauthorized):
     error = "unknown_app_id"
+
+
+class RegistrationFailed(LojalError):
+    """Every failed registration answers the same: the answer must not tell a prober whether a host or
+    port exists. The reason goes to the log."""
+
+    status_code = 400
+    error = "registration_failed"
+
+
+REGISTRATION_FAILED = (
+    "Lojal could not confirm this Saleor, so nothing was installed. Check that this Lojal accepts "
+    "installs from your Saleor (ALLOWED_SALEOR_API_URLS) and can reach it, then install again."
+)
 
 
 async def get_active_installation(session: AsyncSession, saleor_api_url: str) -> Installation | None:
@@ -52,8 +66,31 @@ async def register_installation(
 ) -> Installation:
     """Prove the token against Saleor, fetch its JWKS, then store (or replace) the installation.
 
-    Nothing is written until both Saleor calls succeeded, so a failed install leaves no trace.
-    """
+    Nothing is written until both Saleor calls succeeded, so a failed install leaves no trace; any
+    failure answers `RegistrationFailed`, the same for every cause."""
+    try:
+        return await _register(
+            session,
+            gateway,
+            saleor_api_url=saleor_api_url,
+            auth_token=auth_token,
+            saleor_domain=saleor_domain,
+            saleor_schema_version=saleor_schema_version,
+        )
+    except LojalError as exc:
+        log.warning("registration_failed", reason=exc.error, detail=exc.detail[:300])
+        raise RegistrationFailed(REGISTRATION_FAILED) from None
+
+
+async def _register(
+    session: AsyncSession,
+    gateway: SaleorGateway,
+    *,
+    saleor_api_url: str,
+    auth_token: str,
+    saleor_domain: str | None,
+    saleor_schema_version: str | None,
+) -> Installation:
     if not gateway.settings.saleor_api_url_allowed(saleor_api_url):
         raise SaleorUrlProhibited(f"this Lojal does not accept installs from {saleor_api_url}")
 
@@ -76,7 +113,9 @@ async def register_installation(
 
     existing = (
         await session.execute(
-            sa.select(Installation).where(Installation.saleor_api_url == saleor_api_url).with_for_update()
+            sa.select(Installation)
+            .where(Installation.saleor_api_url == saleor_api_url)
+            .with_for_update(key_share=True)
         )
     ).scalar_one_or_none()
     if existing is None:

@@ -34,7 +34,7 @@ async def mature_due_members(
                 .where(due, Member.balances_at < now)
                 .order_by(Member.id)
                 .limit(batch_size)
-                .with_for_update(skip_locked=True)
+                .with_for_update(skip_locked=True, key_share=True)
             )
         ).scalars()
     )

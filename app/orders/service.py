@@ -63,7 +63,7 @@ async def _lock_order(session: AsyncSession, installation_id: int, order: OrderS
         await session.execute(
             sa.select(Order)
             .where(Order.installation_id == installation_id, Order.saleor_order_id == order.saleor_order_id)
-            .with_for_update()
+            .with_for_update(key_share=True)
             .execution_options(populate_existing=True)
         )
     ).scalar_one()
@@ -119,6 +119,7 @@ async def _earn(session: AsyncSession, program: Program, row: Order, order: Orde
             lines=order.lines,
             shipping_net=order.shipping_net,
             shipping_gross=order.shipping_gross,
+            total_gross=order.total_gross,
         ),
     )
     row.earn_status = EarnStatus.EARNED

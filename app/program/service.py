@@ -136,7 +136,7 @@ async def put_channel_rule(
         await session.execute(
             sa.select(ChannelRule)
             .where(ChannelRule.installation_id == installation_id, ChannelRule.channel_slug == channel_slug)
-            .with_for_update()
+            .with_for_update(key_share=True)
         )
     ).scalar_one_or_none()
     if rule is None:

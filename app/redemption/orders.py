@@ -50,7 +50,7 @@ async def apply_order(session: AsyncSession, installation_id: int, order: OrderF
                     Hold.installation_id == installation_id,
                     Hold.voucher_code_hash == hash_code(order.voucher_code),
                 )
-                .with_for_update()
+                .with_for_update(key_share=True)
             )
         ).scalar_one_or_none()
         if hold is not None:
@@ -64,7 +64,7 @@ async def apply_order(session: AsyncSession, installation_id: int, order: OrderF
                     Hold.saleor_order_id == order.saleor_order_id,
                     Hold.status == HoldStatus.COMMITTED,
                 )
-                .with_for_update()
+                .with_for_update(key_share=True)
             )
         ).scalars()
         for hold in list(committed):

@@ -148,7 +148,7 @@ async def take_partner_code(
             )
             .order_by(PartnerCode.id)
             .limit(1)
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, key_share=True)
         )
     ).scalar_one_or_none()
     if code is None:

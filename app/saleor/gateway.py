@@ -8,6 +8,7 @@ import httpx
 
 from app.crypto import TokenCipher
 from app.errors import PermanentFailure
+from app.netguard import GuardedTransport
 from app.saleor.generated import SaleorClient
 from app.saleor.transport import fetch_jwks
 from app.settings import Settings
@@ -34,8 +35,12 @@ class SaleorGateway:
     def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.settings = settings
         self.cipher = TokenCipher(settings.secret_key)
-        # Tests hand in a transport that reaches a fake Saleor; production uses the network.
-        self.transport = transport
+        # Every call to any Saleor goes through one guarded transport and its connection pool. Tests hand
+        # in a transport that reaches a fake Saleor; production uses the network.
+        self.transport = GuardedTransport(settings.address_policy, inner=transport)
+
+    async def aclose(self) -> None:
+        await self.transport.close_pool()
 
     def client_with_token(self, saleor_api_url: str, token: str | None) -> SaleorClient:
         return SaleorClient(

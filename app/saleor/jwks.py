@@ -1,15 +1,16 @@
 """The gate: proves who is speaking (webhook JWS, dashboard token, shopper token) for an installation.
 
 Keys come from the installation's stored JWKS. When a key is unknown or a signature fails, the JWKS is
-fetched again once (at most once per `jwks_refetch_interval_seconds` per installation), so a Saleor
-that rotated its key keeps working while a flood of forged requests cannot make us hammer Saleor.
+fetched again (at most once per `jwks_refetch_interval_seconds` per installation), so a Saleor that
+rotated its key keeps working while a flood of forged requests cannot make us hammer Saleor. Only keys
+fetched fresh can refuse a signature (401); when they cannot be had, the answer is 503 and Saleor
+retries, so no delivery is lost to a key rotation.
 """
 
 from __future__ import annotations
 
 import json
-import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -18,7 +19,7 @@ import structlog
 from jwt.algorithms import RSAAlgorithm
 
 from app.clock import now as clock_now
-from app.errors import SaleorUnavailable, Unauthorized
+from app.errors import SaleorUnavailable, TemporarilyUnavailable, Unauthorized
 from app.saleor.gateway import SaleorGateway
 
 log = structlog.get_logger(__name__)
@@ -62,29 +63,50 @@ def _public_key(jwks: dict[str, Any], kid: str | None) -> Any:
     raise _KeyProblem(f"no key with kid {kid!r}")
 
 
+class KeysUnavailable(TemporarilyUnavailable):
+    """Saleor's keys could not be refreshed just now: the sender should try again (Saleor retries 5xx)."""
+
+    error = "keys_unavailable"
+
+
 class JwksVerifier:
+    """Verifies against the stored keys; when they do not verify, against keys fetched fresh.
+
+    Fresh means fetched within `jwks_refetch_interval_seconds`. A signature that fresh keys refuse is
+    refused (401); when fresh keys cannot be had (Saleor's key endpoint fails, or it was asked moments
+    ago and failed) the answer is 503, so a delivery signed with a newly rotated key is retried rather
+    than lost. A flood of forgeries costs Saleor at most one fetch per interval."""
+
     def __init__(self, gateway: SaleorGateway) -> None:
         self.gateway = gateway
-        self._last_refetch: dict[int, float] = {}
+        self._fetched: dict[int, tuple[datetime, dict[str, Any]]] = {}  # the last good fetch
+        self._failed: dict[int, datetime] = {}  # the last failed fetch
 
-    async def _refetch(self, installation: KeyOwner) -> bool:
-        """Fetch the JWKS again if the rate limit allows; True when it changed and was stored."""
-        now = time.monotonic()
-        last = self._last_refetch.get(installation.id)
-        if last is not None and now - last < self.gateway.settings.jwks_refetch_interval_seconds:
-            return False
-        self._last_refetch[installation.id] = now
-        try:
-            jwks = await self.gateway.fetch_jwks(installation.saleor_api_url)
-        except SaleorUnavailable as exc:
-            log.warning("jwks_refetch_failed", installation_id=installation.id, reason=str(exc))
-            return False
-        if jwks == installation.jwks:
-            return False
-        installation.jwks = jwks
-        installation.jwks_fetched_at = clock_now()
-        log.info("jwks_refetched", installation_id=installation.id)
-        return True
+    def _is_recent(self, moment: datetime | None) -> bool:
+        interval = timedelta(seconds=self.gateway.settings.jwks_refetch_interval_seconds)
+        return moment is not None and clock_now() - moment < interval
+
+    async def _fresh_keys(self, installation: KeyOwner) -> dict[str, Any]:
+        """Keys fetched within the interval, fetching them if needed; KeysUnavailable otherwise."""
+        fetched = self._fetched.get(installation.id)
+        if fetched is not None and self._is_recent(fetched[0]):
+            jwks = fetched[1]
+        elif self._is_recent(self._failed.get(installation.id)):
+            raise KeysUnavailable("Saleor's signing keys could not be fetched moments ago; try again later")
+        else:
+            try:
+                jwks = await self.gateway.fetch_jwks(installation.saleor_api_url)
+            except SaleorUnavailable as exc:
+                self._failed[installation.id] = clock_now()
+                log.warning("jwks_refetch_failed", installation_id=installation.id, reason=str(exc))
+                raise KeysUnavailable("Saleor's signing keys could not be fetched; try again later") from exc
+            self._fetched[installation.id] = (clock_now(), jwks)
+            log.info("jwks_refetched", installation_id=installation.id, changed=jwks != installation.jwks)
+        if jwks != installation.jwks:
+            # Stored with the request's transaction: kept when this request succeeds.
+            installation.jwks = jwks
+            installation.jwks_fetched_at = clock_now()
+        return jwks
 
     async def verify_webhook(self, installation: KeyOwner, signature: str | None, raw_body: bytes) -> None:
         """Verify Saleor's detached, unencoded-payload JWS (RFC 7797) over the exact raw body."""
@@ -115,13 +137,10 @@ class JwksVerifier:
             return
         except _KeyProblem:
             pass
-        if await self._refetch(installation):
-            try:
-                check(installation.jwks)
-                return
-            except _KeyProblem:
-                pass
-        raise InvalidSignature("the webhook signature does not verify against Saleor's keys")
+        try:
+            check(await self._fresh_keys(installation))
+        except _KeyProblem:
+            raise InvalidSignature("the webhook signature does not verify against Saleor's keys") from None
 
     async def decode_token(
         self,
@@ -166,9 +185,7 @@ class JwksVerifier:
             return decode(installation.jwks)
         except _KeyProblem:
             pass
-        if await self._refetch(installation):
-            try:
-                return decode(installation.jwks)
-            except _KeyProblem:
-                pass
-        raise InvalidToken("the token's signature does not verify against Saleor's keys")
+        try:
+            return decode(await self._fresh_keys(installation))
+        except _KeyProblem:
+            raise InvalidToken("the token's signature does not verify against Saleor's keys") from None

@@ -34,7 +34,9 @@ def statements(database: Database) -> Iterator[list[str]]:
 
 
 def member_locks(seen: list[str]) -> list[str]:
-    return [s for s in seen if s.startswith("SELECT members.") and s.endswith("FOR UPDATE")]
+    return [
+        s for s in seen if s.startswith("SELECT members.") and s.endswith(("FOR UPDATE", "FOR NO KEY UPDATE"))
+    ]
 
 
 # SQLite takes no row locks (its writers are serial); the PostgreSQL half checks this.

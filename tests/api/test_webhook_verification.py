@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -113,14 +114,50 @@ class TestWebhookVerification:
                 assert response.status_code == 401
         assert installed.jwks_fetches == before + 1  # a flood of forgeries costs Saleor one fetch
 
-    async def test_jwks_refetch_failure_is_401_not_500(
+    async def test_jwks_refetch_failure_is_503_so_saleor_retries(
         self, client: httpx.AsyncClient, installed: FakeSaleor, database: Database
     ) -> None:
         installed.rotate_key()
         installed.jwks_down = True
         response = await deliver(client, installed, "ORDER_FULLY_PAID", order_body(installed))
-        assert response.status_code == 401
+        # Not 401: Saleor never retries a 4xx, and this delivery is genuine (signed with a new key).
+        assert response.status_code == 503
+        assert response.json()["error"] == "keys_unavailable"
+        assert response.headers["retry-after"] == "10"
         assert await _counts(database) == (0, 0, 0)
+        # Saleor's retry, once its keys answer again, is applied, and only once.
+        installed.jwks_down = False
+        for _ in range(2):
+            again = await deliver(client, installed, "ORDER_FULLY_PAID", order_body(installed))
+            assert again.status_code == 200
+        assert await _counts(database) == (1, 1, 1)
+
+    async def test_a_rotation_while_refetching_is_rate_limited_is_retried_not_refused(
+        self, settings, database: Database, network, installed: FakeSaleor
+    ) -> None:
+        from app import clock
+        from app.main import create_app
+
+        limited = settings.model_copy(update={"jwks_refetch_interval_seconds": 30})
+        app = create_app(limited, database=database, saleor_transport=network)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://lojal.test"
+        ) as http:
+            installed.rotate_key()
+            installed.jwks_down = True
+            first = await deliver(http, installed, "ORDER_FULLY_PAID", order_body(installed))
+            assert first.status_code == 503
+            installed.jwks_down = False
+            # Within the interval Lojal does not ask Saleor again: still 503, never a 401.
+            fetches = installed.jwks_fetches
+            second = await deliver(http, installed, "ORDER_FULLY_PAID", order_body(installed))
+            assert (second.status_code, installed.jwks_fetches) == (503, fetches)
+            clock.travel(timedelta(seconds=31))
+            third = await deliver(http, installed, "ORDER_FULLY_PAID", order_body(installed))
+            assert third.status_code == 200
+            fourth = await deliver(http, installed, "ORDER_FULLY_PAID", order_body(installed))
+            assert fourth.status_code == 200
+        assert await _counts(database) == (1, 1, 1)
 
     async def test_malformed_json_is_400(
         self, client: httpx.AsyncClient, installed: FakeSaleor, database: Database

@@ -13,14 +13,19 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from fastapi import FastAPI
 
 from app.db import Database
 from app.installations.models import Installation
 from app.ledger.models import LedgerEntry, Member
+from app.main import create_app
 from app.orders.models import Order
 from app.saleor.jwks import JwksVerifier
+from app.settings import Settings
+from bench.store import PublishedKey
 from tests.conftest import SECRET_KEY
 from tests.factories import create_installation
+from tests.fake_saleor import FakeNetwork, FakeSaleor
 from tests.saleor_fixtures import deliveries_dir
 from webhooks.definitions import WEBHOOKS
 from webhooks.payloads import parse_json
@@ -66,6 +71,17 @@ async def _replay(client: httpx.AsyncClient, delivery: dict[str, Any]) -> httpx.
     return await client.post(
         f"/api/webhooks/{event.replace('_', '-')}", content=_raw(delivery), headers=headers
     )
+
+
+@pytest.fixture
+def app(settings: Settings, database: Database, network: FakeNetwork) -> FastAPI:
+    """The app, beside a stand-in for the recorded Saleor at 127.0.0.1 that publishes the recorded keys
+    (so a signature that fails is judged against freshly fetched keys, as in production)."""
+    recorded = network.add(FakeSaleor(host="127.0.0.1", app_id="QXBwOjE=", key_slot=0))
+    [jwk] = _jwks()["keys"]
+    recorded.key = PublishedKey(jwk)
+    local = settings.model_copy(update={"http_ip_filter_allow_loopback_ips": True})
+    return create_app(local, database=database, saleor_transport=network)
 
 
 def test_every_recording_is_here() -> None:

@@ -12,8 +12,11 @@ says where the rest lives).
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import json
 import secrets
+import socket
 import time
 import uuid
 from collections.abc import Sequence
@@ -364,11 +367,30 @@ def _take(counters: dict[str, int], name: str) -> bool:
     return False
 
 
+# A public address (TEST-NET ranges count as private): what fake Saleors' host names resolve to.
+PUBLIC_ADDRESS = "93.184.215.14"
+
+
 class FakeNetwork(httpx.AsyncBaseTransport):
-    """Routes Lojal's outgoing HTTP to fake Saleors by host; a down or unknown host refuses to connect."""
+    """Routes Lojal's outgoing HTTP to fake Saleors by host; a down or unknown host refuses to connect.
+
+    It is also the DNS Lojal's address guard asks: fake Saleors resolve to a public address, and a test
+    can point any host name at another address (`addresses`) to play a private or metadata Saleor."""
 
     def __init__(self) -> None:
         self.saleors: dict[str, FakeSaleor] = {}
+        self.addresses: dict[str, list[str]] = {}
+        self.resolved: list[str] = []
+
+    async def resolve(self, host: str, port: int) -> list[str]:
+        self.resolved.append(host)
+        with contextlib.suppress(ValueError):
+            return [str(ipaddress.ip_address(host.strip("[]")))]  # an address resolves to itself
+        if host in self.addresses:
+            return self.addresses[host]
+        if host in self.saleors:
+            return [PUBLIC_ADDRESS]
+        raise socket.gaierror(f"fake network: no such host {host}")
 
     def add(self, saleor: FakeSaleor) -> FakeSaleor:
         self.saleors[saleor.host] = saleor

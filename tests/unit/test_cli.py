@@ -771,6 +771,9 @@ class TestWorker:
 
             fired = False
 
+            async def resolve(self, host: str, port: int) -> list[str]:
+                return await network.resolve(host, port)
+
             async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
                 if not self.fired and b"LojalUpdateMetadata" in request.content:
                     self.fired = True
