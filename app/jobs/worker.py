@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import structlog
 
-from app.db import Database
+from app.db import Database, utcnow
 from app.jobs.handlers import outbox_handlers
 from app.ledger.maturing import mature_due_members
 from app.logging import configure_logging
@@ -23,14 +23,18 @@ Progress = Callable[[str], Callable[[int], None]]
 
 
 async def mature_points(database: Database, *, progress: Callable[[int], None] | None = None) -> int:
-    """Make every pending point whose hold ended available, batch by batch (each its own transaction)."""
+    """Make every pending point whose hold ended available, batch by batch (each its own transaction),
+    as of one moment for the whole run; a member another worker holds is left to that worker."""
+    now = utcnow()
     total = 0
+    last_id = 0
     while True:
         async with database.transaction() as session:
-            ids = await mature_due_members(session)
+            ids = await mature_due_members(session, now=now, after_id=last_id)
         if not ids:
             return total
         total += len(ids)
+        last_id = ids[-1]
         if progress is not None:
             progress(len(ids))
 

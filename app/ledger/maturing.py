@@ -21,17 +21,18 @@ def _due_window(now: datetime) -> sa.ColumnElement[bool]:
 
 
 async def mature_due_members(
-    session: AsyncSession, *, now: datetime | None = None, batch_size: int = 500
+    session: AsyncSession, *, now: datetime | None = None, after_id: int = 0, batch_size: int = 500
 ) -> list[int]:
-    """One batch of the maturing job: lock members with due points (skipping ones another worker holds),
-    move their due points to available in one set-based UPDATE, and queue their metadata sync."""
+    """One batch of the maturing job: lock members after `after_id` with due points (skipping ones
+    another worker holds), move their due points to available in one set-based UPDATE, and queue their
+    metadata sync. The caller passes the last id back, so a run reads each member once (keyset)."""
     now = now or utcnow()
     due = sa.exists().where(_due_window(now))
     ids = list(
         (
             await session.execute(
                 sa.select(Member.id)
-                .where(due, Member.balances_at < now)
+                .where(Member.id > after_id, due, Member.balances_at < now)
                 .order_by(Member.id)
                 .limit(batch_size)
                 .with_for_update(skip_locked=True, key_share=True)
