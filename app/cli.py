@@ -1,4 +1,4 @@
-"""`lojal serve | migrate | worker | jobs run | doctor | webhooks sync`."""
+"""`lojal serve | migrate | worker | jobs run | outbox retry | doctor | webhooks sync`."""
 
 from __future__ import annotations
 
@@ -29,7 +29,9 @@ cli = typer.Typer(
 )
 jobs_cli = typer.Typer(help="Scheduled jobs (run them from cron, or let `lojal worker` run them).")
 webhooks_cli = typer.Typer(help="Keep Saleor's webhooks for Lojal up to date.")
+outbox_cli = typer.Typer(help="The outbox: messages to Saleor, sent by the worker with retries.")
 cli.add_typer(jobs_cli, name="jobs")
+cli.add_typer(outbox_cli, name="outbox")
 cli.add_typer(webhooks_cli, name="webhooks")
 
 
@@ -176,6 +178,40 @@ def jobs_run() -> None:
     report = asyncio.run(run_scheduled_jobs(settings, progress=_progress))
     for name, count in report.items():
         typer.echo(f"{name}: {count}")
+
+
+@outbox_cli.command("retry")
+def outbox_retry(
+    message_id: Annotated[int | None, typer.Option("--id", help="the dead letter to retry")] = None,
+    retry_all: Annotated[bool, typer.Option("--all", help="every dead letter")] = False,
+    installation_id: Annotated[int | None, typer.Option(help="only this installation's messages")] = None,
+) -> None:
+    """Put dead letters back in the queue (the worker then sends them as usual), one line per message.
+
+    A dead letter whose work a pending message already carries (the same key) is merged into it."""
+    if (message_id is None) == (not retry_all):
+        raise _fail(
+            "say which dead letters to retry: --id N, or --all (with --installation-id N for one store)"
+        )
+    settings = _ready()
+    from app.jobs.worker import retry_dead_letters
+
+    results = asyncio.run(
+        retry_dead_letters(
+            settings,
+            message_id=message_id,
+            installation_id=installation_id,
+            progress=_progress("outbox retry, dead letters done"),
+        )
+    )
+    for result in results:
+        typer.echo(result.line())
+    if message_id is None:
+        requeued = sum(result.outcome == "requeued" for result in results)
+        merged = sum(result.outcome == "merged" for result in results)
+        typer.echo(f"outbox retry: {requeued} requeued, {merged} merged into pending messages", err=True)
+    if not all(result.ok for result in results):
+        raise typer.Exit(1)
 
 
 @cli.command()

@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.routing import APIRoute
 
 from app.api import admin, admin_kpis, admin_members, dashboard, install, ops, pages, redemption, storefront
+from app.api.admin_outbox import router as admin_outbox_router
 from app.api.errors import install_error_handlers
 from app.db import Database
 from app.jobs.worker import worker_loop
@@ -81,6 +82,7 @@ def create_app(
     app.include_router(admin.router)
     app.include_router(admin_members.router)
     app.include_router(admin_kpis.router)
+    app.include_router(admin_outbox_router)
     app.include_router(ops.router)
     app.include_router(pages.router)
     app.include_router(dashboard.router)

@@ -13,6 +13,9 @@ from app.redemption import sweeps
 from app.redemption.lifecycle import CHECK_HOLD, DELETE_VOUCHER
 from app.saleor.gateway import SaleorGateway
 
+# Every kind the worker handles (the outbox gauges in /metrics report each, at 0 when there is none).
+OUTBOX_KINDS = (MEMBER_METADATA, DELETE_VOUCHER, CHECK_HOLD)
+
 
 def outbox_handlers(database: Database, gateway: SaleorGateway) -> dict[str, Handler]:
     return {

@@ -1,5 +1,6 @@
 """The worker: sends the outbox with retries and runs the scheduled jobs (maturing pending points,
-releasing abandoned redemptions, deleting orphan vouchers), each showing progress when run by hand."""
+releasing abandoned redemptions, deleting the vouchers of ended redemptions and orphan vouchers), each
+showing progress when run by hand."""
 
 from __future__ import annotations
 
@@ -47,6 +48,11 @@ async def scheduled_jobs(
             database, progress=progress("maturing pending points, members done") if progress else None
         ),
         "holds_released": await sweeps.release_expired(database),
+        "hold_vouchers_deleted": await sweeps.sweep_hold_vouchers(
+            database,
+            gateway,
+            progress=progress("ended redemptions' vouchers, holds checked") if progress else None,
+        ),
         "orphan_vouchers_deleted": await sweeps.sweep_orphan_vouchers(database, gateway),
     }
     if progress is not None:
@@ -59,6 +65,27 @@ async def run_scheduled_jobs(settings: Settings, *, progress: Progress | None = 
     database = Database(settings.database_url)
     try:
         return await scheduled_jobs(database, SaleorGateway(settings), progress=progress)
+    finally:
+        await database.dispose()
+
+
+async def retry_dead_letters(
+    settings: Settings,
+    *,
+    message_id: int | None,
+    installation_id: int | None,
+    progress: Callable[[int], None] | None = None,
+) -> list[outbox.RetryResult]:
+    """`lojal outbox retry`: one dead letter (`message_id`), or every one (of one installation)."""
+    configure_logging(settings.log_level, json=settings.log_json)
+    database = Database(settings.database_url)
+    try:
+        return await outbox.retry_dead_letters(
+            database,
+            ids=[message_id] if message_id is not None else None,
+            installation_id=installation_id,
+            progress=progress,
+        )
     finally:
         await database.dispose()
 
@@ -82,17 +109,23 @@ async def worker_loop(
                 log.info("scheduled_jobs_done", **report)
                 next_jobs = loop.time() + jobs_every_seconds
             result = await outbox.drain_once(
-                database, handlers, max_attempts=gateway.settings.outbox_max_attempts
+                database, handlers, stuck_after=gateway.settings.outbox_max_attempts
             )
-            if result.sent or result.failed or result.retried:
-                log.info("outbox_drained", sent=result.sent, retried=result.retried, failed=result.failed)
+            if result.worked:
+                log.info(
+                    "outbox_drained",
+                    sent=result.sent,
+                    retried=result.retried,
+                    dead=result.dead,
+                    stuck=result.stuck,
+                )
         except Exception:
             # The worker must outlive a database blip; the next round retries.
             log.exception("worker_round_failed")
             result = None
         if once:
             return
-        if result is None or not (result.sent or result.failed or result.retried):
+        if result is None or not result.worked:
             await asyncio.sleep(idle_seconds)
 
 

@@ -158,6 +158,14 @@ class Hold(InstallationScoped, Base):
         sa.Index("ix_holds_member_created", "member_id", "created_at"),
         sa.Index("ix_holds_checkout", "installation_id", "checkout_id"),
         sa.Index("ix_holds_status_expires", "status", "expires_at"),
+        # Holds with a voucher code whose voucher Saleor has not yet confirmed gone: the sweep's work list.
+        sa.Index(
+            "ix_holds_voucher_unconfirmed",
+            "installation_id",
+            "id",
+            postgresql_where=sa.text("voucher_code_hash IS NOT NULL AND voucher_gone_at IS NULL"),
+            sqlite_where=sa.text("voucher_code_hash IS NOT NULL AND voucher_gone_at IS NULL"),
+        ),
         sa.CheckConstraint("points > 0", name="points_positive"),
         sa.CheckConstraint(_one_of("status", HoldStatus), name="status_known"),
     )
@@ -178,6 +186,9 @@ class Hold(InstallationScoped, Base):
     # The code is a bearer secret: stored encrypted, matched by hash, never logged.
     voucher_code_encrypted: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     voucher_code_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    # When Saleor confirmed that no voucher of this hold is left (deleted, or never made): until then the
+    # sweep looks for it by id or by code once the hold has ended (`app/redemption/sweeps.py`).
+    voucher_gone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     partner_code_id: Mapped[int | None] = mapped_column(sa.BigInteger)
     saleor_order_id: Mapped[str | None] = mapped_column(sa.String(255))
     points_committed: Mapped[int | None] = mapped_column(sa.BigInteger)

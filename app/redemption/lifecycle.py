@@ -33,12 +33,17 @@ async def lock_hold(session: AsyncSession, installation_id: int, hold_id: int) -
     return hold
 
 
+def voucher_deletion_key(hold_id: int) -> str:
+    """The dedupe key of a hold's DELETE_VOUCHER message."""
+    return f"hold:{hold_id}:voucher"
+
+
 async def queue_voucher_deletion(session: AsyncSession, hold: Hold, *, remove_from_checkout: bool) -> None:
     await outbox.enqueue(
         session,
         hold.installation_id,
         kind=DELETE_VOUCHER,
-        dedupe_key=f"hold:{hold.id}:voucher",
+        dedupe_key=voucher_deletion_key(hold.id),
         payload={"hold_id": hold.id, "remove_from_checkout": remove_from_checkout},
     )
 

@@ -1,9 +1,12 @@
 """Clean-up that runs after requests: the outbox handlers for vouchers and checkouts, the sweep that
-releases holds whose checkout was abandoned, and the sweep that deletes vouchers nothing pays for."""
+releases holds whose checkout was abandoned, and the sweeps that delete vouchers nothing pays for: every
+ended hold's voucher, found by id or by its code (even one Saleor made but never told us about, and
+whose outbox message was lost), and every voucher tagged as ours whose hold is not open."""
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -15,6 +18,7 @@ from app.errors import PermanentFailure
 from app.installations import service as installations
 from app.installations.models import Installation
 from app.ledger.models import OPEN_STATUSES, Hold, HoldStatus
+from app.outbox.models import PENDING, OutboxMessage
 from app.outbox.service import Claimed
 from app.redemption import lifecycle, vouchers
 from app.saleor.gateway import SaleorGateway
@@ -46,6 +50,21 @@ async def delete_voucher(database: Database, gateway: SaleorGateway, message: Cl
     )
     for each in found:
         await vouchers.delete_voucher(client, each)
+    if found:
+        # Not when a search by code found nothing: a voucherCreate whose answer was lost a moment ago may
+        # still be under way in Saleor. The sweep looks again once the hold has been over for a while.
+        await _mark_voucher_gone(database, message.installation_id, hold_id=int(message.payload["hold_id"]))
+
+
+async def _mark_voucher_gone(database: Database, installation_id: int, *, hold_id: int) -> None:
+    async with database.transaction() as session:
+        await session.execute(
+            sa.update(Hold)
+            .where(
+                Hold.installation_id == installation_id, Hold.id == hold_id, Hold.voucher_gone_at.is_(None)
+            )
+            .values(voucher_gone_at=utcnow())
+        )
 
 
 async def check_hold(database: Database, gateway: SaleorGateway, message: Claimed, now: datetime) -> None:
@@ -94,6 +113,101 @@ async def release_expired(database: Database, *, now: datetime | None = None, ba
                     released += 1
         if len(expired) < batch_size:
             return released
+
+
+async def sweep_hold_vouchers(
+    database: Database,
+    gateway: SaleorGateway,
+    *,
+    batch_size: int = 100,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Every hold that ended more than SWEEP_GRACE ago with a voucher code, whose voucher Saleor has not
+    confirmed gone: its voucher is found by id, or by its code when Lojal never learnt the id (Saleor's
+    answer to voucherCreate was lost, so the voucher carries no tag either), deleted, and the hold marked.
+    Holds whose deletion the outbox still has pending are left to it (it takes the code off the checkout
+    first). Returns how many vouchers were deleted; `progress` gets how many holds each batch checked."""
+    async with database.transaction() as session:
+        targets = await installations.list_active_installations(session)
+    deleted = 0
+    for installation in targets:
+        try:
+            client = gateway.client_for(installation)
+            deleted += await _sweep_hold_vouchers(
+                database, gateway, client, installation.id, batch_size=batch_size, progress=progress
+            )
+        except (*vouchers.SALEOR_FAILURES, PermanentFailure) as exc:
+            # Saleor unreachable or the app gone: the next run tries again.
+            log.warning(
+                "hold_voucher_sweep_failed", installation_id=installation.id, error=type(exc).__name__
+            )
+    return deleted
+
+
+async def _sweep_hold_vouchers(
+    database: Database,
+    gateway: SaleorGateway,
+    client: SaleorClient,
+    installation_id: int,
+    *,
+    batch_size: int,
+    progress: Callable[[int], None] | None,
+) -> int:
+    deleted = 0
+    after = 0
+    while True:
+        ended_before = utcnow() - SWEEP_GRACE
+        async with database.transaction() as session:
+            batch = (
+                await session.execute(
+                    sa.select(Hold.id, Hold.voucher_id, Hold.voucher_code_encrypted)
+                    .where(
+                        Hold.installation_id == installation_id,
+                        Hold.voucher_code_hash.is_not(None),
+                        Hold.voucher_gone_at.is_(None),
+                        Hold.id > after,
+                        Hold.status.not_in([status.value for status in OPEN_STATUSES]),
+                        Hold.ended_at <= ended_before,
+                    )
+                    .order_by(Hold.id)
+                    .limit(batch_size)
+                )
+            ).all()
+            if not batch:
+                return deleted
+            outboxed = set(
+                (
+                    await session.execute(
+                        sa.select(OutboxMessage.dedupe_key).where(
+                            OutboxMessage.installation_id == installation_id,
+                            OutboxMessage.dedupe_key.in_(
+                                [lifecycle.voucher_deletion_key(hold_id) for hold_id, _, _ in batch]
+                            ),
+                            sa.text(PENDING),
+                        )
+                    )
+                ).scalars()
+            )
+        for hold_id, voucher_id, encrypted in batch:
+            if lifecycle.voucher_deletion_key(hold_id) in outboxed:
+                continue
+            try:
+                if voucher_id is not None:
+                    found = [voucher_id]
+                else:
+                    code = gateway.cipher.decrypt(encrypted) if encrypted is not None else None
+                    found = await vouchers.voucher_ids_for_code(client, code) if code else []
+                for each in found:
+                    if await vouchers.delete_voucher(client, each):
+                        deleted += 1
+                        log.info("hold_voucher_deleted", installation_id=installation_id, hold_id=hold_id)
+            except PermanentFailure as exc:  # Saleor refused this one; the others may still go
+                log.warning("hold_voucher_not_deleted", hold_id=hold_id, error=str(exc))
+                continue
+            await _mark_voucher_gone(database, installation_id, hold_id=hold_id)
+        after = batch[-1][0]
+        if progress is not None:
+            progress(len(batch))
 
 
 async def sweep_orphan_vouchers(database: Database, gateway: SaleorGateway) -> int:

@@ -142,12 +142,13 @@ async def remove_code(
     return totals_of(removed.checkout) if removed is not None and removed.checkout is not None else None
 
 
-async def delete_voucher(client: SaleorClient, voucher_id: str) -> None:
-    """Delete a voucher; one that is already gone counts as deleted."""
+async def delete_voucher(client: SaleorClient, voucher_id: str) -> bool:
+    """Delete a voucher; one that is already gone counts as deleted. False when it was already gone."""
     deleted = await client.lojal_voucher_delete(id=voucher_id)
     errors = deleted.errors if deleted is not None else []
     if any(error.code != "NOT_FOUND" for error in errors):
         raise PermanentFailure("Saleor refused to delete the voucher: " + ", ".join(e.code for e in errors))
+    return not errors
 
 
 async def delete_voucher_now(client: SaleorClient, voucher_id: str) -> None:

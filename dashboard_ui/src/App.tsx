@@ -14,6 +14,7 @@ import { NotFoundPage } from "./pages/NotFoundPage";
 import { OverviewPage } from "./pages/overview/OverviewPage";
 import { ProgramPage } from "./pages/program/ProgramPage";
 import { RewardsPage } from "./pages/rewards/RewardsPage";
+import { SyncPage } from "./pages/sync/SyncPage";
 import { useRoute } from "./router";
 
 export function App({ appBridge, initialTheme }: { appBridge: AppBridge; initialTheme: DashboardTheme }) {
@@ -43,6 +44,7 @@ function Routes() {
       {route.name === "member" && <MemberPage key={route.id} memberId={route.id} />}
       {route.name === "program" && <ProgramPage />}
       {route.name === "rewards" && <RewardsPage />}
+      {route.name === "sync" && <SyncPage />}
       {route.name === "notFound" && <NotFoundPage />}
     </LoyaltyLayout>
   );

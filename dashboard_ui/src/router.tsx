@@ -9,6 +9,7 @@ export type Route =
   | { name: "member"; id: number }
   | { name: "program" }
   | { name: "rewards" }
+  | { name: "sync" }
   | { name: "customer"; customerId: string | null }
   | { name: "notFound" };
 
@@ -20,6 +21,7 @@ export function matchRoute(pathname: string, search: string): Route {
   if (member?.[1]) return { name: "member", id: Number(member[1]) };
   if (path === `${BASE}/loyalty/program`) return { name: "program" };
   if (path === `${BASE}/loyalty/rewards`) return { name: "rewards" };
+  if (path === `${BASE}/loyalty/sync`) return { name: "sync" };
   if (path === `${BASE}/customer`) {
     return { name: "customer", customerId: new URLSearchParams(search).get("customerId") };
   }
@@ -32,6 +34,7 @@ export const paths = {
   member: (id: number) => `${BASE}/loyalty/members/${id}`,
   program: `${BASE}/loyalty/program`,
   rewards: `${BASE}/loyalty/rewards`,
+  sync: `${BASE}/loyalty/sync`,
 };
 
 const NAVIGATED = "lojal:navigated";

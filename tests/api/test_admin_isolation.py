@@ -10,12 +10,16 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from app.db import Database, utcnow
+from app.installations.service import get_active_installation
+from app.outbox.models import OutboxMessage
 from tests.factories import JANE_ID, customer_body, order_body
 from tests.fake_saleor import FakeSaleor
 from tests.helpers import deliver, staff_headers
 
 SECRET_MARKERS = (
     "jane.loyal@example.com",
+    "A-only dead letter",
     "A-only reward",
     "A-only multiplier",
     "a-only-channel",
@@ -46,7 +50,25 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
 }
 
 
-async def seed_store_a(client: httpx.AsyncClient, saleor: FakeSaleor) -> dict[str, str]:
+async def dead_letter(database: Database, saleor: FakeSaleor) -> int:
+    """A message to Saleor that could not be delivered (a dead letter) of store A."""
+    async with database.transaction() as session:
+        installation = await get_active_installation(session, saleor.api_url)
+        assert installation is not None
+        message = OutboxMessage(
+            installation_id=installation.id,
+            kind="member_metadata",
+            dedupe_key="member:isolation",
+            payload={},
+            dead_at=utcnow(),
+            dead_reason="A-only dead letter",
+        )
+        session.add(message)
+        await session.flush()
+        return message.id
+
+
+async def seed_store_a(client: httpx.AsyncClient, saleor: FakeSaleor, database: Database) -> dict[str, str]:
     headers = staff_headers(saleor)
     await deliver(client, saleor, "CUSTOMER_CREATED", customer_body(saleor))
     await deliver(client, saleor, "ORDER_FULLY_PAID", order_body(saleor))
@@ -74,6 +96,7 @@ async def seed_store_a(client: httpx.AsyncClient, saleor: FakeSaleor) -> dict[st
         headers=headers,
     )
     return {
+        "message_id": str(await dead_letter(database, saleor)),
         "member_id": str(member["id"]),
         "reward_id": str(reward["id"]),
         "multiplier_id": str(multiplier["id"]),
@@ -104,7 +127,7 @@ def admin_operations(app: FastAPI) -> list[tuple[str, str]]:
 async def test_every_admin_route_needs_a_token_and_keeps_to_its_store(
     app: FastAPI, client: httpx.AsyncClient, installed: FakeSaleor, installed_other: FakeSaleor
 ) -> None:
-    ids = await seed_store_a(client, installed)
+    ids = await seed_store_a(client, installed, app.state.db)
     before = await snapshot(client, installed, ids)
     operations = admin_operations(app)
     assert len(operations) >= 20, operations  # the whole admin surface is covered

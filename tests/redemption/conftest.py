@@ -74,9 +74,10 @@ class Worker:
         for _ in range(10):
             result = await outbox.drain_once(self.database, outbox_handlers(self.database, self.gateway))
             total.sent += result.sent
-            total.failed += result.failed
+            total.dead += result.dead
             total.retried += result.retried
-            if not (result.sent or result.failed or result.retried):
+            total.stuck += result.stuck
+            if not result.worked:
                 break
         return total
 

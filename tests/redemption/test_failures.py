@@ -356,7 +356,7 @@ class TestWorkerRetries:
         await worker.drain()
 
         [message] = await delete_voucher_messages(database)
-        assert message.sent_at is None and message.failed_at is None
+        assert message.sent_at is None and message.dead_at is None
         assert message.attempts == 1
         assert message.last_error is not None
         assert message.next_attempt_at > clock.now()

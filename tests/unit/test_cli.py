@@ -561,14 +561,14 @@ class TestWorker:
         await set_program(client, installed, welcome_bonus_points=100)
         await paid_order(client, installed)  # 100 available (welcome bonus), 74 pending
         result = await drain(database, gateway)
-        assert (result.sent, result.retried, result.failed) == (1, 0, 0)
+        assert (result.sent, result.retried, result.dead) == (1, 0, 0)
         assert installed.users[JANE_ID]["metadata"] == {
             "unrelated": "kept",
             "loyalty.points": "100",
             "loyalty.tier": "",
         }
         [row] = await outbox_rows(database)
-        assert row.sent_at is not None and row.failed_at is None and row.last_error is None
+        assert row.sent_at is not None and row.dead_at is None and row.last_error is None
         assert row.attempts == 1
 
         clock.travel(timedelta(days=15))
@@ -615,9 +615,9 @@ class TestWorker:
         await paid_order(client, installed)
 
         first = await drain(database, gateway)
-        assert (first.sent, first.retried, first.failed) == (0, 1, 0)
+        assert (first.sent, first.retried, first.dead) == (0, 1, 0)
         [row] = await outbox_rows(database)
-        assert row.sent_at is None and row.failed_at is None
+        assert row.sent_at is None and row.dead_at is None
         assert row.attempts == 1
         assert row.last_error is not None and "SaleorUnavailable" in row.last_error
         first_delay = row.next_attempt_at - clock.now()
@@ -639,29 +639,32 @@ class TestWorker:
         assert await drain(database, gateway) == outbox.DrainResult()  # still waiting
         clock.travel(second_delay + timedelta(seconds=1))
         third = await drain(database, gateway)
-        assert (third.sent, third.retried, third.failed) == (1, 0, 0)
+        assert (third.sent, third.retried, third.dead) == (1, 0, 0)
         [row] = await outbox_rows(database)
         assert row.sent_at is not None and row.attempts == 3 and row.last_error is None
         assert installed.users[JANE_ID]["metadata"]["loyalty.points"] == "50"
 
-    async def test_retries_stop_after_max_attempts(
+    async def test_past_max_attempts_a_message_is_reported_stuck_and_still_retried(
         self,
         client: httpx.AsyncClient,
         installed: FakeSaleor,
         database: Database,
         gateway: SaleorGateway,
     ) -> None:
+        """OUTBOX_MAX_ATTEMPTS no longer drops anything: past it a message counts as stuck (logged, in
+        /metrics and the Loyalty tab) and keeps being retried, at most hourly."""
         installed.users[JANE_ID] = {"metadata": {}}
         installed.down = True
         await paid_order(client, installed)
-        assert (await drain(database, gateway, max_attempts=2)).retried == 1
+        assert (await drain(database, gateway, stuck_after=2)) == outbox.DrainResult(retried=1)
         clock.travel(timedelta(minutes=1))
-        assert (await drain(database, gateway, max_attempts=2)).failed == 1
+        assert (await drain(database, gateway, stuck_after=2)) == outbox.DrainResult(retried=1, stuck=1)
         [row] = await outbox_rows(database)
-        assert row.failed_at is not None and row.sent_at is None and row.attempts == 2
+        assert row.dead_at is None and row.sent_at is None and row.attempts == 2
         installed.down = False
-        clock.travel(timedelta(hours=2))
-        assert await drain(database, gateway, max_attempts=2) == outbox.DrainResult()
+        clock.travel(timedelta(hours=1))
+        assert (await drain(database, gateway, stuck_after=2)).sent == 1
+        assert installed.users[JANE_ID]["metadata"]["loyalty.points"] == "0"
 
     async def test_unknown_saleor_user_fails_the_message_without_retrying(
         self,
@@ -673,19 +676,20 @@ class TestWorker:
         assert JANE_ID not in installed.users  # Saleor answers NOT_FOUND for this user
         await paid_order(client, installed, order_id=ORDER_1)
         result = await drain(database, gateway)
-        assert (result.sent, result.retried, result.failed) == (0, 0, 1)
+        assert (result.sent, result.retried, result.dead) == (0, 0, 1)
         [row] = await outbox_rows(database)
-        assert row.failed_at is not None and row.sent_at is None
+        assert row.dead_at is not None and row.sent_at is None
+        assert row.dead_reason is not None and "NOT_FOUND" in row.dead_reason
         assert row.attempts == 1
         assert row.last_error is not None and "NOT_FOUND" in row.last_error
 
         clock.travel(timedelta(hours=2))
         assert await drain(database, gateway) == outbox.DrainResult()
         assert len(metadata_calls(installed)) == 1
-        # A later change queues a fresh message: a failed one does not block the member forever.
+        # A later change queues a fresh message: a dead letter does not block the member forever.
         await paid_order(client, installed, order_id=ORDER_2, number="22")
         rows = await outbox_rows(database)
-        assert [(r.failed_at is not None, r.sent_at is None) for r in rows] == [(True, True), (False, True)]
+        assert [(r.dead_at is not None, r.sent_at is None) for r in rows] == [(True, True), (False, True)]
 
     async def test_uninstalled_store_fails_its_messages(
         self,
@@ -699,7 +703,7 @@ class TestWorker:
         body = {"issuedAt": "2026-11-24T19:58:15+00:00", "version": "3.24.0", "app": {"id": installed.app_id}}
         assert (await deliver(client, installed, "APP_DELETED", body)).status_code == 200
         result = await drain(database, gateway)
-        assert result.failed == 1
+        assert result.dead == 1
         assert metadata_calls(installed) == []
         assert installed.users[JANE_ID]["metadata"] == {}
 

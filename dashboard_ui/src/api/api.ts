@@ -1,10 +1,11 @@
-// One typed function per admin route (app/api/admin.py, admin_members.py, admin_kpis.py).
+// One typed function per admin route (app/api/admin.py, admin_members.py, admin_kpis.py, admin_outbox.py).
 import type { ApiClient } from "./client";
 import type {
   AdjustmentIn,
   AdjustmentResult,
   ChannelRule,
   ChannelRuleIn,
+  DeadLetterRetry,
   KpiSection,
   Kpis,
   MemberDetail,
@@ -12,6 +13,7 @@ import type {
   MembersPage,
   Multiplier,
   MultiplierIn,
+  OutboxProblems,
   PartnerCodesResult,
   Period,
   ProgramChanges,
@@ -86,6 +88,11 @@ export function createApi(client: ApiClient) {
     // redemptions
     redemptions: (query: RedemptionQuery) =>
       client.get<StaffRedemption[]>("/api/admin/redemptions", { ...query }),
+
+    // messages to Saleor that are not getting through
+    outboxProblems: (limit = 100) => client.get<OutboxProblems>("/api/admin/outbox/dead-letters", { limit }),
+    retryDeadLetter: (id: number) =>
+      client.write<DeadLetterRetry>("POST", `/api/admin/outbox/dead-letters/${id}/retry`),
   };
 }
 

@@ -279,3 +279,48 @@ export interface Period {
   from: IsoDate;
   to: IsoDate;
 }
+
+// --- messages to Saleor (app/api/admin_outbox.py) ---------------------------------------------------
+export type OutboxKind = "member_metadata" | "delete_voucher" | "check_hold" | (string & {});
+
+/** What a message is about: a member, or a redemption (hold). */
+export interface OutboxSubject {
+  member_id?: number;
+  hold_id?: number;
+}
+
+export interface DeadLetter {
+  id: number;
+  kind: OutboxKind;
+  subject: OutboxSubject;
+  attempts: number;
+  created_at: IsoDateTime;
+  dead_at: IsoDateTime;
+  reason: string | null;
+  /** A pending message doing the same work; this one is resolved when that one is sent. */
+  queued_as: number | null;
+}
+
+export interface StuckMessage {
+  id: number;
+  kind: OutboxKind;
+  subject: OutboxSubject;
+  attempts: number;
+  created_at: IsoDateTime;
+  next_attempt_at: IsoDateTime;
+  last_error: string | null;
+}
+
+export interface OutboxProblems {
+  dead_letters: DeadLetter[];
+  dead_letters_total: number;
+  stuck: StuckMessage[];
+  stuck_total: number;
+  stuck_after: number;
+}
+
+export interface DeadLetterRetry {
+  id: number;
+  outcome: "requeued" | "merged";
+  queued_as: number | null;
+}

@@ -2,11 +2,12 @@ import { Box, Text } from "@saleor/macaw-ui";
 
 import { paths, type Route, RouterLink } from "../router";
 
-const TABS: { label: string; to: string; routes: Route["name"][] }[] = [
-  { label: "Overview", to: paths.overview, routes: ["overview"] },
-  { label: "Members", to: paths.members, routes: ["members", "member"] },
-  { label: "Program", to: paths.program, routes: ["program"] },
-  { label: "Rewards", to: paths.rewards, routes: ["rewards"] },
+const TABS: { label: string; slug: string; to: string; routes: Route["name"][] }[] = [
+  { label: "Overview", slug: "overview", to: paths.overview, routes: ["overview"] },
+  { label: "Members", slug: "members", to: paths.members, routes: ["members", "member"] },
+  { label: "Program", slug: "program", to: paths.program, routes: ["program"] },
+  { label: "Rewards", slug: "rewards", to: paths.rewards, routes: ["rewards"] },
+  { label: "Saleor sync", slug: "sync", to: paths.sync, routes: ["sync"] },
 ];
 
 export function Tabs({ route }: { route: Route }) {
@@ -23,7 +24,7 @@ export function Tabs({ route }: { route: Route }) {
       {TABS.map((tab) => {
         const active = tab.routes.includes(route.name);
         return (
-          <RouterLink key={tab.to} to={tab.to} ariaCurrent={active} style={{ textDecoration: "none" }} testId={`tab-${tab.label.toLowerCase()}`}>
+          <RouterLink key={tab.to} to={tab.to} ariaCurrent={active} style={{ textDecoration: "none" }} testId={`tab-${tab.slug}`}>
             <Box
               paddingX={3}
               paddingY={2}
