@@ -19,6 +19,7 @@ import os
 import shutil
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +132,8 @@ def _differences(left: Path, right: Path) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
+    # ariadne-codegen warns about every deprecated field in Saleor's schema; those are Saleor's notes.
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module="ariadne_codegen")
     os.chdir(ROOT)  # paths in the settings (and in the generated comments) are relative to the root
     if "--check" not in argv:
         generate(ROOT)

@@ -40,6 +40,9 @@ class SlowSaleor(httpx.AsyncBaseTransport):
         self.slow_users = slow_users
         self.delay = delay
 
+    async def resolve(self, host: str, port: int) -> list[str]:
+        return await self.network.resolve(host, port)
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = request.content.decode()
         if "LojalUpdateMetadata" in body and any(user in body for user in self.slow_users):

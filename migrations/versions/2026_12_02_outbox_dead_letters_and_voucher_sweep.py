@@ -2,7 +2,7 @@
 
 Revision ID: 8e4a1f27c6d3
 Revises: 3b7d2c91a4e0
-Create Date: 2026-12-09 10:00:00.000000
+Create Date: 2026-12-02 10:00:00.000000
 
 - outbox.failed_at becomes dead_at, with dead_reason: only a failure retrying cannot help makes a dead
   letter now; transient failures are retried for as long as it takes. Messages the old worker gave up on
