@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 import structlog
 from pydantic import ValidationError
@@ -55,42 +57,8 @@ async def list_active_installations(session: AsyncSession) -> list[Installation]
     return list(result.scalars())
 
 
-async def register_installation(
-    session: AsyncSession,
-    gateway: SaleorGateway,
-    *,
-    saleor_api_url: str,
-    auth_token: str,
-    saleor_domain: str | None,
-    saleor_schema_version: str | None,
-) -> Installation:
-    """Prove the token against Saleor, fetch its JWKS, then store (or replace) the installation.
-
-    Nothing is written until both Saleor calls succeeded, so a failed install leaves no trace; any
-    failure answers `RegistrationFailed`, the same for every cause."""
-    try:
-        return await _register(
-            session,
-            gateway,
-            saleor_api_url=saleor_api_url,
-            auth_token=auth_token,
-            saleor_domain=saleor_domain,
-            saleor_schema_version=saleor_schema_version,
-        )
-    except LojalError as exc:
-        log.warning("registration_failed", reason=exc.error, detail=exc.detail[:300])
-        raise RegistrationFailed(REGISTRATION_FAILED) from None
-
-
-async def _register(
-    session: AsyncSession,
-    gateway: SaleorGateway,
-    *,
-    saleor_api_url: str,
-    auth_token: str,
-    saleor_domain: str | None,
-    saleor_schema_version: str | None,
-) -> Installation:
+async def _prove(gateway: SaleorGateway, saleor_api_url: str, auth_token: str) -> tuple[str, dict[str, Any]]:
+    """The app's id and the store's keys, from a Saleor the settings allow and whose token works."""
     if not gateway.settings.saleor_api_url_allowed(saleor_api_url):
         raise SaleorUrlProhibited(f"this Lojal does not accept installs from {saleor_api_url}")
 
@@ -105,9 +73,27 @@ async def _register(
         ) from exc
     if app is None or not app.id:
         raise UnknownAppId("Saleor did not return the app's id for this token")
-    app_id = app.id
+    return app.id, await gateway.fetch_jwks(saleor_api_url)
 
-    jwks = await gateway.fetch_jwks(saleor_api_url)
+
+async def register_installation(
+    session: AsyncSession,
+    gateway: SaleorGateway,
+    *,
+    saleor_api_url: str,
+    auth_token: str,
+    saleor_domain: str | None,
+    saleor_schema_version: str | None,
+) -> Installation:
+    """Prove the token against Saleor, fetch its JWKS, then store (or replace) the installation.
+
+    Nothing is written until both Saleor calls succeeded, so a failed install leaves no trace; any
+    failure answers `RegistrationFailed`, the same for every cause."""
+    try:
+        app_id, jwks = await _prove(gateway, saleor_api_url, auth_token)
+    except LojalError as exc:
+        log.warning("registration_failed", reason=exc.error, detail=exc.detail[:300])
+        raise RegistrationFailed(REGISTRATION_FAILED) from None
     now = utcnow()
     token_encrypted = gateway.cipher.encrypt(auth_token)
 
