@@ -105,16 +105,20 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
 
 def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
+    # hide_parameters: SQL errors (and echo) never carry bound values, which hold customers' e-mails.
     if database_url.startswith("sqlite"):
         # SQLite has one writer at a time. One pooled connection makes requests queue in order inside
         # the process instead of spinning in SQLite's busy handler (p95 fell from seconds to tens of
         # milliseconds under load in bench/); other processes (a CLI job) still wait on busy_timeout.
-        engine = create_async_engine(database_url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=60)
+        engine = create_async_engine(
+            database_url, echo=echo, hide_parameters=True, pool_size=1, max_overflow=0, pool_timeout=60
+        )
         _configure_sqlite(engine)
         return engine
     return create_async_engine(
         database_url,
         echo=echo,
+        hide_parameters=True,
         pool_size=10,
         max_overflow=20,
         pool_pre_ping=True,

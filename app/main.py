@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 import structlog
 from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api import admin, admin_kpis, admin_members, dashboard, install, ops, pages, redemption, storefront
 from app.api.admin_outbox import router as admin_outbox_router
-from app.api.errors import install_error_handlers
+from app.api.errors import UnexpectedErrors, describe_errors_in_openapi, install_error_handlers
 from app.db import Database
+from app.errors import PayloadTooLarge
 from app.jobs.worker import worker_loop
 from app.logging import configure_logging
 from app.metrics import REQUEST_SECONDS, REQUESTS
@@ -28,6 +34,81 @@ from app.version import package_version
 from webhooks import receivers
 
 log = structlog.get_logger(__name__)
+
+# A client's x-request-id is kept only if it is short and plain; otherwise we make one.
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+WEBHOOK_PATHS = "/api/webhooks/"
+DIGITS = re.compile(r"[0-9]+")
+
+
+class Lojal(FastAPI):
+    def openapi(self) -> dict[str, Any]:
+        # The document describes the error answers we really send (app/api/errors.py).
+        if self.openapi_schema is None:
+            self.openapi_schema = describe_errors_in_openapi(super().openapi())
+        return self.openapi_schema
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """ASGI middleware refusing request bodies over `MAX_BODY_BYTES` with a JSON 413: at once when
+    Content-Length says so, else as soon as the chunks read add up to more. Webhook routes check their
+    own `WEBHOOK_MAX_BODY_BYTES` (they read the raw body to verify its signature), so they get the larger
+    of the two here."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, webhook_max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.webhook_max_bytes = max(max_bytes, webhook_max_bytes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.webhook_max_bytes if scope["path"].startswith(WEBHOOK_PATHS) else self.max_bytes
+        declared = Headers(scope=scope).get("content-length", "").strip()
+        if DIGITS.fullmatch(declared) and (len(declared) > 18 or int(declared) > limit):
+            await self._refuse(scope, receive, send, limit)
+            return
+        received = 0
+        refused = False
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, refused
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    refused = True
+                    raise _BodyTooLarge
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if refused and not started:
+                return  # whatever the app makes of the interrupted read, the answer is 413
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not refused:
+                raise
+        if refused and not started:
+            await self._refuse(scope, receive, send, limit)
+
+    @staticmethod
+    async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        error = PayloadTooLarge(f"the request body is larger than {limit} bytes")
+        state = scope.setdefault("state", {})
+        state["error"], state["error_detail"] = error.error, error.detail
+        await JSONResponse(error.body(), status_code=error.status_code)(scope, receive, send)
 
 
 def create_app(
@@ -58,7 +139,7 @@ def create_app(
             if database is None:
                 await db.dispose()
 
-    app = FastAPI(
+    app = Lojal(
         title="Lojal",
         version=package_version(),
         summary="Loyalty points for Saleor stores",
@@ -87,11 +168,19 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(dashboard.router)
 
+    # Each middleware wraps those added before it. A request meets request_context (below: its id, its
+    # log line) first, then UnexpectedErrors (a sanitised 500), then BodyLimit (413), then the routes.
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_body_bytes, webhook_max_bytes=settings.webhook_max_body_bytes
+    )
+    app.add_middleware(UnexpectedErrors)
+
     @app.middleware("http")
     async def request_context(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        sent_id = request.headers.get("x-request-id", "")
+        request_id = sent_id if REQUEST_ID.fullmatch(sent_id) else uuid.uuid4().hex
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(
             request_id=request_id, method=request.method, path=request.url.path

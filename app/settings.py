@@ -85,6 +85,17 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
     webhook_max_body_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        gt=0,
+        description="Largest request body accepted outside the webhooks (which have WEBHOOK_MAX_BODY_BYTES); "
+        "larger ones are refused with 413 before they are read whole.",
+    )
+    metrics_token: str | None = Field(
+        default=None,
+        min_length=16,
+        description="When set, GET /metrics needs `Authorization: Bearer <token>`; unset, it is public.",
+    )
     jwks_refetch_interval_seconds: float = Field(default=30.0, ge=0)
     saleor_timeout_seconds: float = Field(default=10.0, gt=0)
     saleor_query_retries: int = Field(default=2, ge=0, le=5)
@@ -138,9 +149,9 @@ class Settings(BaseSettings):
             raise ValueError(f"is not a database URL one can connect with ({exc})") from None
         return value
 
-    @field_validator("shopper_token_audience", mode="before")
+    @field_validator("shopper_token_audience", "metrics_token", mode="before")
     @classmethod
-    def _empty_audience_is_none(cls, value: object) -> object:
+    def _empty_is_none(cls, value: object) -> object:
         # SHOPPER_TOKEN_AUDIENCE= (empty) means "not set", not "an audience of ''" that no token has.
         return None if isinstance(value, str) and not value.strip() else value
 

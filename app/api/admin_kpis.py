@@ -14,10 +14,27 @@ from fastapi.responses import Response
 from app.analytics import service as analytics
 from app.analytics.schemas import KpisOut
 from app.api.deps import SessionDep, StaffUser, require_staff
+from app.api.errors import error_responses
+from app.bounds import Date
 from app.db import utcnow
 from app.errors import BadRequest
 
-router = APIRouter(prefix="/api/admin/kpis", tags=["admin"])
+router = APIRouter(
+    prefix="/api/admin/kpis",
+    tags=["admin"],
+    responses=error_responses(
+        {
+            400: "`from` after `to`, or too long a period",
+            401: "missing, expired or foreign Dashboard token, or unknown store",
+            403: "the staff user lacks MANAGE_USERS",
+            422: "invalid request, with field errors",
+        }
+    ),
+)
+# Days between 2000-01-01 and 2100-12-31 (app/bounds.py): the period, and the one before it that
+# retention compares with, stay far from the ends of what dates can represent.
+From = Annotated[Date | None, Query(alias="from", description="first UTC day (2000-01-01 .. 2100-12-31)")]
+To = Annotated[Date | None, Query(alias="to", description="last UTC day (2000-01-01 .. 2100-12-31)")]
 
 KpiReader = Annotated[StaffUser, Depends(require_staff("MANAGE_USERS"))]
 MAX_DAYS = 731
@@ -47,8 +64,8 @@ def _period(start: date | None, end: date | None) -> tuple[datetime, datetime]:
 async def kpis(
     session: SessionDep,
     staff: KpiReader,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
+    start: From = None,
+    end: To = None,
 ) -> KpisOut:
     first, last = _period(start, end)
     return await analytics.compute_kpis(session, staff.installation.id, first, last)
@@ -70,8 +87,8 @@ async def kpis_csv(
     session: SessionDep,
     staff: KpiReader,
     section: Section = Section.SUMMARY,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
+    start: From = None,
+    end: To = None,
 ) -> Response:
     first, last = _period(start, end)
     figures = KpisOut.model_validate(

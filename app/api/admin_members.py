@@ -8,6 +8,8 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from app.api.deps import SessionDep, StaffUser, require_staff
+from app.api.errors import error_responses
+from app.api.params import PathId, PathText
 from app.api.views import (
     decode_cursor,
     encode_cursor,
@@ -16,6 +18,7 @@ from app.api.views import (
     staff_entry_out,
     staff_member_out,
 )
+from app.bounds import Text
 from app.db import utcnow
 from app.errors import NotFound
 from app.ledger import service as ledger
@@ -35,22 +38,25 @@ from app.orders import service as orders
 from app.privacy import service as privacy
 from app.program.service import get_program
 
-router = APIRouter(prefix="/api/admin/members", tags=["admin"])
+ERRORS = error_responses(
+    {
+        401: "missing, expired or foreign Dashboard token, or unknown store",
+        403: "the staff user lacks MANAGE_USERS",
+        422: "invalid request, with field errors",
+    }
+)
+NOT_FOUND = error_responses({404: "no such member in this store"})
+
+router = APIRouter(prefix="/api/admin/members", tags=["admin"], responses=ERRORS)
 
 MembersStaff = Annotated[StaffUser, Depends(require_staff("MANAGE_USERS"))]
 
-ERRORS: dict[int | str, dict[str, str]] = {
-    401: {"description": "missing, expired or foreign Dashboard token, or unknown store"},
-    403: {"description": "the staff user lacks MANAGE_USERS"},
-    404: {"description": "no such member in this store"},
-}
 
-
-@router.get("", response_model=MembersPageOut, responses=ERRORS, summary="Find members")
+@router.get("", response_model=MembersPageOut, summary="Find members")
 async def list_members(
     session: SessionDep,
     staff: MembersStaff,
-    search: Annotated[str | None, Query(max_length=200, description="part of an e-mail or name")] = None,
+    search: Annotated[Text | None, Query(max_length=200, description="part of an e-mail or name")] = None,
     sort: MemberSort = MemberSort.JOINED,
     descending: bool = True,
     enrolled: bool | None = None,
@@ -101,9 +107,17 @@ async def _detail(
     )
 
 
-@router.get("/{member_id}", response_model=MemberDetailOut, responses=ERRORS, summary="One member")
+@router.get(
+    "/{member_id}",
+    response_model=MemberDetailOut,
+    responses={**NOT_FOUND, **error_responses({400: "the cursor is not one this API gave out"})},
+    summary="One member",
+)
 async def get_member(
-    session: SessionDep, staff: MembersStaff, member_id: int, cursor: str | None = None
+    session: SessionDep,
+    staff: MembersStaff,
+    member_id: PathId,
+    cursor: Annotated[str | None, Query(max_length=100, description="history_next_cursor")] = None,
 ) -> MemberDetailOut:
     member = await member_staff.get_member(session, staff.installation.id, member_id)
     return await _detail(session, staff, member, cursor)
@@ -112,11 +126,11 @@ async def get_member(
 @router.get(
     "/by-customer/{saleor_user_id}",
     response_model=MemberDetailOut,
-    responses=ERRORS,
+    responses=NOT_FOUND,
     summary="The member behind a Saleor customer (the customer page's loyalty view)",
 )
 async def get_member_by_customer(
-    session: SessionDep, staff: MembersStaff, saleor_user_id: str
+    session: SessionDep, staff: MembersStaff, saleor_user_id: PathText
 ) -> MemberDetailOut:
     member = await members.find_by_user(session, staff.installation.id, saleor_user_id)
     if member is None or member.anonymised_at is not None:
@@ -128,11 +142,11 @@ async def get_member_by_customer(
     "/{member_id}/adjustments",
     response_model=AdjustmentOut,
     status_code=201,
-    responses={**ERRORS, 409: {"description": "would take away more than is available"}},
+    responses={**NOT_FOUND, **error_responses({409: "would take away more than is available"})},
     summary="Add or take away points, with a reason (recorded with the staff user)",
 )
 async def adjust(
-    session: SessionDep, staff: MembersStaff, member_id: int, body: AdjustmentIn
+    session: SessionDep, staff: MembersStaff, member_id: PathId, body: AdjustmentIn
 ) -> AdjustmentOut:
     entry = await member_staff.adjust_points(
         session,
@@ -148,27 +162,27 @@ async def adjust(
 
 
 @router.post(
-    "/{member_id}/enrol", response_model=MemberDetailOut, responses=ERRORS, summary="Enrol (with consent)"
+    "/{member_id}/enrol", response_model=MemberDetailOut, responses=NOT_FOUND, summary="Enrol (with consent)"
 )
-async def enrol(session: SessionDep, staff: MembersStaff, member_id: int) -> MemberDetailOut:
+async def enrol(session: SessionDep, staff: MembersStaff, member_id: PathId) -> MemberDetailOut:
     member = await member_staff.get_member(session, staff.installation.id, member_id)
     await members.set_consent(session, member, True)
     return await _detail(session, staff, member)
 
 
 @router.post(
-    "/{member_id}/unenrol", response_model=MemberDetailOut, responses=ERRORS, summary="Leave the program"
+    "/{member_id}/unenrol", response_model=MemberDetailOut, responses=NOT_FOUND, summary="Leave the program"
 )
-async def unenrol(session: SessionDep, staff: MembersStaff, member_id: int) -> MemberDetailOut:
+async def unenrol(session: SessionDep, staff: MembersStaff, member_id: PathId) -> MemberDetailOut:
     member = await member_staff.get_member(session, staff.installation.id, member_id)
     await members.set_consent(session, member, False)
     return await _detail(session, staff, member)
 
 
 @router.get(
-    "/{member_id}/export", responses=ERRORS, summary="Everything held about the member (privacy request)"
+    "/{member_id}/export", responses=NOT_FOUND, summary="Everything held about the member (privacy request)"
 )
-async def export(session: SessionDep, staff: MembersStaff, member_id: int) -> JSONResponse:
+async def export(session: SessionDep, staff: MembersStaff, member_id: PathId) -> JSONResponse:
     member = await member_staff.get_member(session, staff.installation.id, member_id)
     return JSONResponse(
         await privacy.export_member(session, member),
@@ -177,8 +191,8 @@ async def export(session: SessionDep, staff: MembersStaff, member_id: int) -> JS
 
 
 @router.post(
-    "/{member_id}/erase", status_code=204, responses=ERRORS, summary="Erase personal data (amounts stay)"
+    "/{member_id}/erase", status_code=204, responses=NOT_FOUND, summary="Erase personal data (amounts stay)"
 )
-async def erase(session: SessionDep, staff: MembersStaff, member_id: int) -> None:
+async def erase(session: SessionDep, staff: MembersStaff, member_id: PathId) -> None:
     member = await member_staff.get_member(session, staff.installation.id, member_id)
     await privacy.erase_member(session, member)

@@ -11,6 +11,7 @@ import structlog
 from fastapi import Depends, Header, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.bounds import Text
 from app.db import Database
 from app.errors import Forbidden, Unauthorized
 from app.installations import service as installations
@@ -62,6 +63,8 @@ VerifierDep = Annotated[JwksVerifier, Depends(get_verifier)]
 
 
 DatabaseDep = Annotated[Database, Depends(get_database)]
+# Looked up in the database: text it can store, as long as the column.
+SaleorApiUrlHeader = Annotated[Text | None, Header(alias="saleor-api-url", max_length=512)]
 
 
 async def installation_for(session: AsyncSession, saleor_api_url: str | None) -> Installation:
@@ -121,7 +124,7 @@ def require_staff(*permissions: str) -> Callable[..., Awaitable[StaffUser]]:
     async def dependency(
         database: DatabaseDep,
         verifier: VerifierDep,
-        saleor_api_url: Annotated[str | None, Header(alias="saleor-api-url")] = None,
+        saleor_api_url: SaleorApiUrlHeader = None,
         token: Annotated[str | None, Header(alias="authorization-bearer")] = None,
     ) -> StaffUser:
         if not saleor_api_url:
@@ -162,7 +165,7 @@ async def current_shopper(
     database: DatabaseDep,
     verifier: VerifierDep,
     settings: SettingsDep,
-    saleor_api_url: Annotated[str | None, Header(alias="saleor-api-url")] = None,
+    saleor_api_url: SaleorApiUrlHeader = None,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Shopper:
     if not saleor_api_url:

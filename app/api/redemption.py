@@ -7,6 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from app.api.deps import DatabaseDep, GatewayDep, SessionDep, ShopperDep
+from app.api.errors import error_responses
+from app.api.params import PathId
+from app.bounds import Text
 from app.ledger.models import Hold
 from app.members import service as members
 from app.redemption import lookups, saga
@@ -14,21 +17,26 @@ from app.redemption.schemas import CheckoutOut, MoneyOut, RedeemIn, RedeemOut, R
 from app.rewards import service as rewards
 from app.rewards.schemas import ShopperRewardOut, ShopperRewardsOut
 
-router = APIRouter(prefix="/api/storefront", tags=["storefront"])
+ERRORS = error_responses(
+    {
+        401: "missing, expired or foreign shopper token, or unknown store",
+        422: "invalid request, with field errors",
+    }
+)
+router = APIRouter(prefix="/api/storefront", tags=["storefront"], responses=ERRORS)
 
-CheckoutId = Annotated[str, Path(min_length=1, max_length=255, description="the Saleor checkout id")]
+CheckoutId = Annotated[Text, Path(min_length=1, max_length=255, description="the Saleor checkout id")]
 
-REDEEM_ERRORS: dict[int | str, dict[str, str]] = {
-    401: {"description": "missing, expired or foreign shopper token"},
-    403: {"description": "the checkout belongs to someone else, or the shopper has not joined"},
-    404: {"description": "no such checkout or reward"},
-    409: {
-        "description": "not enough points, reward unavailable, checkout already discounted, or Saleor refused"
-    },
-    422: {"description": "invalid redemption (below the minimum, above the cap, not offered here)"},
-    429: {"description": "too many attempts"},
-    502: {"description": "Saleor failed midway; nothing was taken"},
-}
+REDEEM_ERRORS = error_responses(
+    {
+        403: "the checkout belongs to someone else, or the shopper has not joined",
+        404: "no such checkout, reward or redemption",
+        409: "not enough points, reward unavailable, checkout already discounted, or Saleor refused",
+        422: "invalid redemption (below the minimum, above the cap, not offered here), or invalid request",
+        429: "too many attempts",
+        502: "Saleor failed midway; nothing was taken",
+    }
+)
 
 
 def _redemption(hold: Hold, partner_code: str | None = None) -> RedemptionOut:
@@ -147,7 +155,7 @@ async def undo(
     gateway: GatewayDep,
     shopper: ShopperDep,
     checkout_id: CheckoutId,
-    redemption_id: int,
+    redemption_id: PathId,
 ) -> RedeemOut:
     outcome = await saga.undo(
         database,

@@ -9,7 +9,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, model_validator
 
 from app.api.deps import GatewayDep, SessionDep, ShopperDep
+from app.api.errors import error_responses
 from app.api.views import decode_cursor, encode_cursor, entry_out, order_points_out, points_out
+from app.bounds import Amount, Text
 from app.db import utcnow
 from app.earning import service as earning
 from app.earning.calculation import PricedLine
@@ -27,11 +29,13 @@ from app.members.schemas import (
 from app.orders.service import member_orders
 from app.program.service import get_program
 
-router = APIRouter(prefix="/api/storefront", tags=["storefront"])
-
-AUTH_ERRORS: dict[int | str, dict[str, str]] = {
-    401: {"description": "missing, expired or foreign shopper token, or unknown store"},
-}
+AUTH_ERRORS = error_responses(
+    {
+        401: "missing, expired or foreign shopper token, or unknown store",
+        422: "invalid request, with field errors",
+    }
+)
+router = APIRouter(prefix="/api/storefront", tags=["storefront"], responses=AUTH_ERRORS)
 
 
 async def _me(session: SessionDep, shopper: ShopperDep) -> MeOut:
@@ -55,12 +59,12 @@ async def _me(session: SessionDep, shopper: ShopperDep) -> MeOut:
     )
 
 
-@router.get("/me", response_model=MeOut, responses=AUTH_ERRORS, summary="The shopper's points")
+@router.get("/me", response_model=MeOut, summary="The shopper's points")
 async def me(session: SessionDep, shopper: ShopperDep) -> MeOut:
     return await _me(session, shopper)
 
 
-@router.post("/me/consent", response_model=MeOut, responses=AUTH_ERRORS, summary="Join or leave the program")
+@router.post("/me/consent", response_model=MeOut, summary="Join or leave the program")
 async def consent(session: SessionDep, shopper: ShopperDep, body: ConsentIn) -> MeOut:
     member = await members.shopper_member(
         session, shopper.installation.id, saleor_user_id=shopper.user_id, email=shopper.email
@@ -69,11 +73,18 @@ async def consent(session: SessionDep, shopper: ShopperDep, body: ConsentIn) -> 
     return await _me(session, shopper)
 
 
-@router.get("/me/history", response_model=HistoryOut, responses=AUTH_ERRORS, summary="Points history")
+@router.get(
+    "/me/history",
+    response_model=HistoryOut,
+    responses=error_responses({400: "the cursor is not one this API gave out"}),
+    summary="Points history",
+)
 async def history(
     session: SessionDep,
     shopper: ShopperDep,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=100, description="next_cursor of the previous page")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> HistoryOut:
     member = await members.shopper_member(
@@ -89,7 +100,7 @@ async def history(
     )
 
 
-@router.get("/me/orders", response_model=OrdersOut, responses=AUTH_ERRORS, summary="What each order earned")
+@router.get("/me/orders", response_model=OrdersOut, summary="What each order earned")
 async def orders(session: SessionDep, shopper: ShopperDep) -> OrdersOut:
     member = await members.shopper_member(
         session, shopper.installation.id, saleor_user_id=shopper.user_id, email=shopper.email
@@ -102,19 +113,24 @@ async def orders(session: SessionDep, shopper: ShopperDep) -> OrdersOut:
     )
 
 
+GlobalId = Annotated[Text, Field(max_length=255)]
+
+
 class PreviewLine(BaseModel):
-    amount: Decimal = Field(ge=0, description="line total after discounts, in the channel's currency")
-    product_id: str | None = None
-    category: str | None = Field(default=None, description="category id or slug")
-    collections: list[str] = Field(default_factory=list, description="collection ids or slugs")
+    amount: Amount = Field(description="line total after discounts, in the channel's currency")
+    product_id: GlobalId | None = None
+    category: GlobalId | None = Field(default=None, description="category id or slug")
+    collections: list[GlobalId] = Field(
+        default_factory=list, max_length=100, description="collection ids or slugs"
+    )
 
 
 class PreviewIn(BaseModel):
-    checkout_id: str | None = None
-    channel: str | None = None
-    currency: str | None = Field(default=None, min_length=3, max_length=3)
+    checkout_id: GlobalId | None = None
+    channel: GlobalId | None = None
+    currency: str | None = Field(default=None, pattern=r"^[A-Za-z]{3}$")
     lines: list[PreviewLine] = Field(default_factory=list, max_length=500)
-    shipping_amount: Decimal = Field(default=Decimal(0), ge=0)
+    shipping_amount: Amount = Decimal(0)
 
     @model_validator(mode="after")
     def _one_source(self) -> PreviewIn:
@@ -135,7 +151,7 @@ class PreviewOut(BaseModel):
 @router.post(
     "/preview",
     response_model=PreviewOut,
-    responses={**AUTH_ERRORS, 403: {"description": "the checkout belongs to someone else"}},
+    responses=error_responses({403: "the checkout belongs to someone else", 404: "no such checkout"}),
     summary="Points a set of lines or a checkout would earn",
 )
 async def preview(

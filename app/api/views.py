@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 
+from app.bounds import INT64_MAX
 from app.errors import BadRequest
 from app.ledger.balances import Balances, cached_balances
 from app.ledger.describe import describe
@@ -79,8 +80,9 @@ def decode_cursor(cursor: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, value = raw.split(":", 1)
-        if prefix != "e":
+        entry_id = int(value)
+        if prefix != "e" or not 1 <= entry_id <= INT64_MAX:
             raise ValueError(prefix)
-        return int(value)
+        return entry_id
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest("the cursor is not one this API gave out") from exc

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from app.bounds import Text
+
 
 class PointsOut(BaseModel):
     available: int
@@ -122,8 +124,8 @@ class AdjustmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     points: int = Field(ge=-10_000_000, le=10_000_000, description="positive adds, negative takes away")
-    reason: Annotated[str, StringConstraints(min_length=3, max_length=500, strip_whitespace=True)]
-    idempotency_key: Annotated[str, StringConstraints(min_length=8, max_length=100)] | None = Field(
+    reason: Annotated[Text, StringConstraints(min_length=3, max_length=500, strip_whitespace=True)]
+    idempotency_key: Annotated[Text, StringConstraints(min_length=8, max_length=100)] | None = Field(
         default=None,
         description="send the same key again to retry safely (the Loyalty tab sends one per form)",
     )

@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.bounds import Amount, DateTime, Text
 from app.program.models import EarnTrigger, Enrolment, MultiplierTarget, ReversalPolicy, Rounding
 
 
@@ -32,7 +33,7 @@ def timezone_and_order(value: datetime | None, info: ValidationInfo) -> datetime
 
 
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-Slug = Annotated[str, StringConstraints(min_length=1, max_length=255, strip_whitespace=True)]
+Slug = Annotated[Text, StringConstraints(min_length=1, max_length=255, strip_whitespace=True)]
 
 
 class ProgramIn(BaseModel):
@@ -95,8 +96,8 @@ class ChannelRuleIn(BaseModel):
     currency: Currency
     points_per_unit: Decimal = Field(gt=0, le=10000, decimal_places=4)
     point_value: Decimal = Field(gt=0, le=10000, decimal_places=4)
-    min_order_amount: Decimal = Field(default=Decimal(0), ge=0, decimal_places=4)
-    bonus_threshold_amount: Decimal | None = Field(default=None, gt=0, decimal_places=4)
+    min_order_amount: Amount = Field(default=Decimal(0), decimal_places=4)
+    bonus_threshold_amount: Amount | None = Field(default=None, gt=0, decimal_places=4)
     bonus_points: int = Field(default=0, ge=0, le=1_000_000)
 
     # Field validators (not model ones) so the error names the field the Dashboard shows it under.
@@ -111,6 +112,10 @@ class ChannelRuleIn(BaseModel):
 class ChannelRuleOut(ChannelRuleIn):
     model_config = ConfigDict(from_attributes=True, extra="ignore")
 
+    # What is stored is shown as it is; the bounds above are for what comes in.
+    min_order_amount: Decimal
+    bonus_threshold_amount: Decimal | None
+
     channel_slug: str
     updated_at: datetime
 
@@ -122,8 +127,8 @@ class MultiplierIn(BaseModel):
     target_type: MultiplierTarget
     target: Slug
     factor: Decimal = Field(gt=0, le=100, decimal_places=4)
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: DateTime | None = None
+    ends_at: DateTime | None = None
     is_active: bool = True
 
     _window = field_validator("starts_at", "ends_at")(timezone_and_order)
@@ -131,6 +136,12 @@ class MultiplierIn(BaseModel):
 
 class MultiplierOut(MultiplierIn):
     model_config = ConfigDict(from_attributes=True, extra="ignore")
+
+    # What is stored is shown as it is; the bounds above are for what comes in.
+    name: str
+    target: str
+    starts_at: datetime | None
+    ends_at: datetime | None
 
     id: int
     created_at: datetime

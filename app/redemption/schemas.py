@@ -5,11 +5,13 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.bounds import INT64_MAX
+
 
 class RedeemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reward_id: int | None = Field(default=None, gt=0)
+    reward_id: int | None = Field(default=None, gt=0, le=INT64_MAX)
     points: int | None = Field(default=None, gt=0, le=100_000_000)
 
     @model_validator(mode="after")

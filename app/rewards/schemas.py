@@ -9,18 +9,19 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
+from app.bounds import INT32_MAX, DateTime, Text
 from app.program.schemas import timezone_and_order
 from app.rewards.models import RewardKind
 
-CURRENCY = re.compile(r"^[A-Z]{3}$")
-Name = Annotated[str, StringConstraints(min_length=1, max_length=255, strip_whitespace=True)]
+CURRENCY = re.compile(r"[A-Z]{3}")
+Name = Annotated[Text, StringConstraints(min_length=1, max_length=255, strip_whitespace=True)]
 
 
 def _amounts(value: dict[str, str]) -> dict[str, str]:
     """{"USD": "5.00"}: ISO currency codes to positive amounts, kept as exact decimal strings."""
     cleaned: dict[str, str] = {}
     for currency, raw in value.items():
-        if not CURRENCY.match(currency):
+        if not CURRENCY.fullmatch(currency):
             raise ValueError(f"{currency!r} is not a currency code like USD")
         try:
             amount = Decimal(str(raw))
@@ -38,7 +39,7 @@ class RewardIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name
-    description: str | None = Field(default=None, max_length=2000)
+    description: Text | None = Field(default=None, max_length=2000)
     kind: RewardKind
     points_cost: int = Field(gt=0, le=10_000_000)
     amounts: dict[str, str] = Field(
@@ -46,15 +47,16 @@ class RewardIn(BaseModel):
     )
     percentage: Decimal | None = Field(default=None, gt=0, le=100, decimal_places=2, validate_default=True)
     max_amounts: dict[str, str] = Field(default_factory=dict, description="percentage: cap per currency")
-    variant_id: str | None = Field(
+    variant_id: Text | None = Field(
         default=None, max_length=255, validate_default=True, description="product: the Saleor variant"
     )
     min_order_amounts: dict[str, str] = Field(default_factory=dict)
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    tier_required: str | None = Field(default=None, max_length=64)
-    per_member_limit: int | None = Field(default=None, gt=0)
-    stock: int | None = Field(default=None, ge=0)
+    starts_at: DateTime | None = None
+    ends_at: DateTime | None = None
+    tier_required: Text | None = Field(default=None, max_length=64)
+    # 32-bit INTEGER columns.
+    per_member_limit: int | None = Field(default=None, gt=0, le=INT32_MAX)
+    stock: int | None = Field(default=None, ge=0, le=INT32_MAX)
     is_active: bool = True
 
     _check_amounts = field_validator("amounts", "max_amounts", "min_order_amounts")(_amounts)
@@ -87,6 +89,16 @@ class RewardIn(BaseModel):
 class RewardOut(RewardIn):
     model_config = ConfigDict(from_attributes=True, extra="ignore")
 
+    # What is stored is shown as it is; the bounds above are for what comes in.
+    name: str
+    description: str | None
+    variant_id: str | None
+    tier_required: str | None
+    per_member_limit: int | None
+    stock: int | None
+    starts_at: datetime | None
+    ends_at: datetime | None
+
     id: int
     created_at: datetime
     updated_at: datetime
@@ -97,7 +109,7 @@ class RewardOut(RewardIn):
 class PartnerCodesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    codes: list[Annotated[str, StringConstraints(min_length=1, max_length=255, strip_whitespace=True)]] = (
+    codes: list[Annotated[Text, StringConstraints(min_length=1, max_length=255, strip_whitespace=True)]] = (
         Field(min_length=1, max_length=50_000)
     )
 
