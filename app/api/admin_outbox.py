@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from app.api.deps import SessionDep, SettingsDep, StaffUser, require_staff
+from app.api.params import PathId
 from app.errors import Conflict, NotFound
 from app.outbox import service as outbox
 
@@ -124,7 +125,7 @@ async def list_dead_letters(
     },
     summary="Send a dead letter again: back in the queue, or joined to a pending message doing the same work",
 )
-async def retry_dead_letter(session: SessionDep, staff: OutboxStaff, message_id: int) -> RetryOut:
+async def retry_dead_letter(session: SessionDep, staff: OutboxStaff, message_id: PathId) -> RetryOut:
     result = await outbox.retry_dead_letter(session, message_id, installation_id=staff.installation.id)
     if result.outcome == "not_found":
         raise NotFound("no such message in this store")

@@ -35,7 +35,10 @@ from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error, response_schema_conformance, status_code_conformance
 from schemathesis.generation import GenerationMode
 
+from app.db import Database, utcnow
+from app.installations.service import get_active_installation
 from app.main import create_app
+from app.outbox.models import OutboxMessage
 from app.settings import Settings
 from tests.conftest import APP_URL, SECRET_KEY
 from tests.factories import JANE_EMAIL, JANE_ID
@@ -73,6 +76,8 @@ OPERATIONS = [
 ]
 OPERATION_IDS = [f"{method} {path}" for path, method in OPERATIONS]
 
+DEAD_LETTER_ID = 1000
+
 # Rows the fixture below creates, for the fuzzer to find under the small ids and names it tries.
 KNOWN = {
     "member_id": 1,
@@ -82,6 +87,7 @@ KNOWN = {
     "checkout_id": CHECKOUT_ID,
     "saleor_user_id": JANE_ID,
     "channel": "default-channel",
+    "message_id": DEAD_LETTER_ID,
 }
 # What databases choke on: past int64 and int32, NUL, dates a timedelta cannot move, huge numbers. (Lone
 # surrogates are in test_input_bounds.py: Schemathesis's JSON encoder cannot send them.)
@@ -172,7 +178,7 @@ OWNERS = {"/api/admin": "owner", "/api/storefront": "shopper"}
 
 def test_the_fuzzed_operations() -> None:
     """What is fuzzed (and left out) does not change silently."""
-    assert len(OPERATIONS) == 35
+    assert len(OPERATIONS) == 37
     assert ("/api/admin/members/{member_id}/adjustments", "POST") in OPERATIONS
     assert ("/api/storefront/checkouts/{checkout_id}/redemptions/{redemption_id}", "DELETE") in OPERATIONS
     assert not [path for path, _ in OPERATIONS if path.startswith(EXCLUDED_PREFIXES)]
@@ -183,7 +189,7 @@ def test_the_document_is_the_apps(app: Any) -> None:
 
 
 @pytest.fixture
-async def shop(client: httpx.AsyncClient, installed: FakeSaleor) -> FakeSaleor:
+async def shop(client: httpx.AsyncClient, installed: FakeSaleor, database: Database) -> FakeSaleor:
     """Jane (member 1) with points, a reward of three kinds (ids 1..3, partner codes on 3), a channel
     rule, a multiplier, two checkouts of hers in Saleor, one with a redemption (1) on it."""
     staff = staff_headers(installed)
@@ -211,6 +217,20 @@ async def shop(client: httpx.AsyncClient, installed: FakeSaleor) -> FakeSaleor:
         headers=shopper_headers(installed),
     )
     assert redeemed.status_code == 201, redeemed.text
+    async with database.transaction() as session:
+        installation = await get_active_installation(session, installed.api_url)
+        assert installation is not None
+        session.add(
+            OutboxMessage(
+                id=DEAD_LETTER_ID,
+                installation_id=installation.id,
+                kind="member_metadata",
+                dedupe_key="member:fuzz",
+                payload={"member_id": 1},
+                dead_at=utcnow(),
+                dead_reason="Saleor refused the metadata write",
+            )
+        )
     return installed
 
 
